@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs fedctl's whole test suite on a fresh machine: installs the external tools some tests
+# drive (xmllint + OASIS schemas for metadata validation, xmlsec1 for XML signatures,
+# promtool for Prometheus output), then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v xmllint >/dev/null || need+=(libxml2-utils)
+[ -d /usr/share/xml/opensaml ] || need+=(opensaml-schemas)
+[ -d /usr/share/xml/xmltooling ] || need+=(xmltooling-schemas)
+command -v xmlsec1 >/dev/null || need+=(xmlsec1)
+command -v promtool >/dev/null || need+=(prometheus)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing test tools: ${need[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+cargo test --workspace --locked "$@"

@@ -1,0 +1,1 @@
+//! Certificate-expiry checks.

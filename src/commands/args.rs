@@ -1,0 +1,59 @@
+//! Arguments shared by several commands.
+
+use std::path::PathBuf;
+
+/// Which records to read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RecordArgs {
+    /// Record files, or directories searched recursively for *.yaml / *.yml.
+    #[arg(value_name = "PATH", default_value = "federations")]
+    pub paths: Vec<PathBuf>,
+
+    /// Attribute profile to resolve `attributes_shared` names (default: the built-in
+    /// profile, templates/attributes.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub attribute_profile: Option<PathBuf>,
+}
+
+/// Which identity provider to talk to. Exactly one of `--realm-file`, `--url` or `--target`
+/// (or `KEYCLOAK_URL` in the environment). Credentials never come from the command line:
+/// see `KEYCLOAK_CLIENT_ID`/`KEYCLOAK_CLIENT_SECRET` or `KEYCLOAK_USER`/`KEYCLOAK_PASSWORD`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Work offline against a Keycloak realm export (RealmRepresentation JSON). `apply`
+    /// rewrites it atomically; a missing file is created as a minimal importable realm.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["url", "target"])]
+    pub realm_file: Option<PathBuf>,
+
+    /// Keycloak base URL, e.g. https://idp.example.org (no /admin, no /realms).
+    #[arg(long, value_name = "URL", env = "KEYCLOAK_URL", conflicts_with = "target")]
+    pub url: Option<String>,
+
+    /// Realm to manage (default: the realm named in the records' your_entity_id).
+    #[arg(long, value_name = "NAME", env = "KEYCLOAK_REALM")]
+    pub realm: Option<String>,
+
+    /// Named target from fedctl.yaml.
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// Realm the admin credentials belong to.
+    #[arg(long, value_name = "NAME", env = "KEYCLOAK_AUTH_REALM", default_value = "master")]
+    pub auth_realm: String,
+
+    /// PEM file with extra CA certificates to trust (private CAs). Verification stays on.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Allow plain http to a non-loopback Keycloak (credentials would cross the network in clear).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
+    /// Maximum concurrent requests to Keycloak.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// Connect and request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}

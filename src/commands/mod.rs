@@ -1,0 +1,28 @@
+//! One module per subcommand. Commands are thin: they wire loading, the pure pipeline and a
+//! target together, and return an exit status; errors are rendered once, in `main`.
+
+pub mod apply;
+pub mod args;
+pub mod new;
+pub mod plan;
+pub mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+
+/// Process exit status of a command that ran to completion (errors exit 1 from `main`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit(pub u8);
+
+impl Exit {
+    pub const SUCCESS: Exit = Exit(0);
+}
+
+pub fn run(cli: Cli) -> Result<Exit, Error> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => apply::run(&args),
+        Command::New(args) => new::run(&args),
+    }
+}

@@ -1,0 +1,11 @@
+//! `fedctl new`.
+
+use super::Exit;
+use crate::error::Error;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: &Args) -> Result<Exit, Error> {
+    Err(Error::Usage("`fedctl new` is not available yet".into()))
+}

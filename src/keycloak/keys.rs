@@ -1,0 +1,1 @@
+//! Realm signing keys and their certificates.

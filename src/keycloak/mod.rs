@@ -1,0 +1,3 @@
+//! Keycloak: representations, the realm-file target and the admin REST API target.
+
+pub mod keys;

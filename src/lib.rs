@@ -1,0 +1,18 @@
+//! fedctl: SAML and OIDC federations as code, reconciled against Keycloak.
+//!
+//! The pipeline is `records → validate → desired state → observe target → diff → plan → apply`.
+//! Everything between loading and the target is pure: see [`record`], [`desired`] and
+//! [`reconcile`]. The imperative shell is [`target`] (realm file or admin API), [`commands`]
+//! and `main.rs`.
+
+pub mod certs;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod fsutil;
+pub mod keycloak;
+pub mod logging;
+pub mod profile;
+pub mod record;
+pub mod saml;
+pub mod x509;

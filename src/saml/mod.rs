@@ -1,0 +1,1 @@
+//! SAML metadata: reading partner metadata, writing our IdP metadata.

@@ -1,0 +1,1 @@
+//! In-memory simulator of the Keycloak admin REST API.
