@@ -78,8 +78,14 @@ pub struct Entity {
 impl Entity {
     /// Every key of the entity's SP and IdP roles, with the role it belongs to.
     pub fn keys(&self) -> impl Iterator<Item = (Role, &KeyDescriptor)> {
-        let sp = self.sp.iter().flat_map(|sp| sp.role.keys.iter().map(|k| (Role::Sp, k)));
-        let idp = self.idp.iter().flat_map(|idp| idp.role.keys.iter().map(|k| (Role::Idp, k)));
+        let sp = self
+            .sp
+            .iter()
+            .flat_map(|sp| sp.role.keys.iter().map(|k| (Role::Sp, k)));
+        let idp = self
+            .idp
+            .iter()
+            .flat_map(|idp| idp.role.keys.iter().map(|k| (Role::Idp, k)));
         sp.chain(idp)
     }
 }

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::model::{
-    CertProblem, ContactPerson, Endpoint, Entity, Finding, FindingKind, IdpDescriptor, KeyDescriptor,
-    KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role, RoleDescriptor,
-    SignatureInfo, SignatureReference, SpDescriptor, UiInfo,
+    CertProblem, ContactPerson, Endpoint, Entity, Finding, FindingKind, IdpDescriptor,
+    KeyDescriptor, KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role,
+    RoleDescriptor, SignatureInfo, SignatureReference, SpDescriptor, UiInfo,
 };
 use super::xml::{Cursor, Item, MetadataError, Ns, Open};
 use crate::x509::{self, CertInfo};
@@ -76,7 +76,12 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(cursor: Cursor<'a>) -> Self {
-        Parser { cursor, signature: SignatureScan::default(), root_id: None, root_id_uses: 0 }
+        Parser {
+            cursor,
+            signature: SignatureScan::default(),
+            root_id: None,
+            root_id_uses: 0,
+        }
     }
 
     /// Every event passes through here, so the signature and ID bookkeeping sees the whole
@@ -131,7 +136,11 @@ impl<'a> Parser<'a> {
             }
         }
         let trimmed = text.trim();
-        Ok(if trimmed.len() == text.len() { text } else { trimmed.to_owned() })
+        Ok(if trimmed.len() == text.len() {
+            text
+        } else {
+            trimmed.to_owned()
+        })
     }
 
     fn attr(&mut self, open: &Open, name: &str) -> Result<Option<String>, MetadataError> {
@@ -152,12 +161,19 @@ impl<'a> Parser<'a> {
         parse: impl Fn(&str) -> Option<T>,
         findings: &mut Vec<Finding>,
     ) -> Result<Option<T>, MetadataError> {
-        let Some(value) = self.attr(open, attribute)? else { return Ok(None) };
+        let Some(value) = self.attr(open, attribute)? else {
+            return Ok(None);
+        };
         match parse(&value) {
             Some(parsed) => Ok(Some(parsed)),
             None => {
                 let position = self.position(open);
-                let kind = FindingKind::InvalidValue { element, attribute, value, expected };
+                let kind = FindingKind::InvalidValue {
+                    element,
+                    attribute,
+                    value,
+                    expected,
+                };
                 findings.push(Finding { position, kind });
                 Ok(None)
             }
@@ -171,7 +187,14 @@ impl<'a> Parser<'a> {
         attribute: &'static str,
         findings: &mut Vec<Finding>,
     ) -> Result<Option<bool>, MetadataError> {
-        self.typed_attr(open, element, attribute, "true, false, 1 or 0", parse_bool, findings)
+        self.typed_attr(
+            open,
+            element,
+            attribute,
+            "true, false, 1 or 0",
+            parse_bool,
+            findings,
+        )
     }
 
     /// `validUntil` and `cacheDuration` of an `EntitiesDescriptor` or `EntityDescriptor`.
@@ -182,7 +205,14 @@ impl<'a> Parser<'a> {
         findings: &mut Vec<Finding>,
     ) -> Result<(Option<OffsetDateTime>, Option<String>), MetadataError> {
         let expected = "an xs:dateTime such as 2030-01-31T12:00:00Z";
-        let valid_until = self.typed_attr(open, element, "validUntil", expected, parse_datetime, findings)?;
+        let valid_until = self.typed_attr(
+            open,
+            element,
+            "validUntil",
+            expected,
+            parse_datetime,
+            findings,
+        )?;
         Ok((valid_until, self.attr(open, "cacheDuration")?))
     }
 
@@ -196,7 +226,10 @@ impl<'a> Parser<'a> {
     ) -> Result<(Option<OffsetDateTime>, Option<String>), MetadataError> {
         if depth >= MAX_NESTING {
             let position = self.position(open);
-            return Err(MetadataError::TooDeep { limit: MAX_NESTING, position });
+            return Err(MetadataError::TooDeep {
+                limit: MAX_NESTING,
+                position,
+            });
         }
         let (own, cache_duration) = self.validity(open, "EntitiesDescriptor", &mut out.findings)?;
         let effective = earliest(inherited, own);
@@ -256,15 +289,24 @@ impl<'a> Parser<'a> {
         entity.findings = findings;
         match entity_id {
             Some(_) => out.entities.push(entity),
-            None => out.findings.push(Finding { position, kind: FindingKind::MissingEntityId }),
+            None => out.findings.push(Finding {
+                position,
+                kind: FindingKind::MissingEntityId,
+            }),
         }
         Ok((own, cache_duration))
     }
 
-    fn sp(&mut self, open: &Open, findings: &mut Vec<Finding>) -> Result<SpDescriptor, MetadataError> {
+    fn sp(
+        &mut self,
+        open: &Open,
+        findings: &mut Vec<Finding>,
+    ) -> Result<SpDescriptor, MetadataError> {
         const ELEMENT: &str = "SPSSODescriptor";
-        let authn_requests_signed = self.bool_attr(open, ELEMENT, "AuthnRequestsSigned", findings)?;
-        let want_assertions_signed = self.bool_attr(open, ELEMENT, "WantAssertionsSigned", findings)?;
+        let authn_requests_signed =
+            self.bool_attr(open, ELEMENT, "AuthnRequestsSigned", findings)?;
+        let want_assertions_signed =
+            self.bool_attr(open, ELEMENT, "WantAssertionsSigned", findings)?;
         let (role, services) = self.role(open, Role::Sp, findings)?;
         Ok(SpDescriptor {
             role,
@@ -275,11 +317,23 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn idp(&mut self, open: &Open, findings: &mut Vec<Finding>) -> Result<IdpDescriptor, MetadataError> {
-        let want_authn_requests_signed =
-            self.bool_attr(open, "IDPSSODescriptor", "WantAuthnRequestsSigned", findings)?;
+    fn idp(
+        &mut self,
+        open: &Open,
+        findings: &mut Vec<Finding>,
+    ) -> Result<IdpDescriptor, MetadataError> {
+        let want_authn_requests_signed = self.bool_attr(
+            open,
+            "IDPSSODescriptor",
+            "WantAuthnRequestsSigned",
+            findings,
+        )?;
         let (role, services) = self.role(open, Role::Idp, findings)?;
-        Ok(IdpDescriptor { role, want_authn_requests_signed, single_sign_on: services.single_sign_on })
+        Ok(IdpDescriptor {
+            role,
+            want_authn_requests_signed,
+            single_sign_on: services.single_sign_on,
+        })
     }
 
     fn role(
@@ -288,7 +342,9 @@ impl<'a> Parser<'a> {
         which: Role,
         findings: &mut Vec<Finding>,
     ) -> Result<(RoleDescriptor, Services), MetadataError> {
-        let protocols = self.attr(open, "protocolSupportEnumeration")?.unwrap_or_default();
+        let protocols = self
+            .attr(open, "protocolSupportEnumeration")?
+            .unwrap_or_default();
         let mut role = RoleDescriptor {
             protocols: protocols.split_whitespace().map(str::to_owned).collect(),
             ..RoleDescriptor::default()
@@ -302,11 +358,19 @@ impl<'a> Parser<'a> {
                 "Extensions" => role.ui = p.extensions(findings)?,
                 "KeyDescriptor" => role.keys.push(p.key_descriptor(&child, which, findings)?),
                 "SingleLogoutService" => role.single_logout.push(p.endpoint(&child, findings)?),
-                "ArtifactResolutionService" => role.artifact_resolution.push(p.endpoint(&child, findings)?),
+                "ArtifactResolutionService" => {
+                    role.artifact_resolution.push(p.endpoint(&child, findings)?)
+                }
                 "NameIDFormat" => role.name_id_formats.push(p.text()?),
-                "AssertionConsumerService" => services.assertion_consumer.push(p.endpoint(&child, findings)?),
-                "SingleSignOnService" => services.single_sign_on.push(p.endpoint(&child, findings)?),
-                "AttributeConsumingService" => p.attribute_consuming_service(&mut services, findings)?,
+                "AssertionConsumerService" => services
+                    .assertion_consumer
+                    .push(p.endpoint(&child, findings)?),
+                "SingleSignOnService" => {
+                    services.single_sign_on.push(p.endpoint(&child, findings)?)
+                }
+                "AttributeConsumingService" => {
+                    p.attribute_consuming_service(&mut services, findings)?
+                }
                 _ => p.skip()?,
             }
             Ok(())
@@ -315,7 +379,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Any endpoint element; `index` and `isDefault` are read when present.
-    fn endpoint(&mut self, open: &Open, findings: &mut Vec<Finding>) -> Result<Endpoint, MetadataError> {
+    fn endpoint(
+        &mut self,
+        open: &Open,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Endpoint, MetadataError> {
         const ELEMENT: &str = "endpoint";
         let endpoint = Endpoint {
             binding: self.attr(open, "Binding")?.unwrap_or_default(),
@@ -365,12 +433,22 @@ impl<'a> Parser<'a> {
                 p.skip()
             }
         })?;
-        let certificate = certificate_text.map_or(Err(CertProblem::Missing), |text| read_certificate(&text));
+        let certificate =
+            certificate_text.map_or(Err(CertProblem::Missing), |text| read_certificate(&text));
         if let Err(problem) = &certificate {
-            let kind = FindingKind::Certificate { role, usage, problem: problem.clone() };
+            let kind = FindingKind::Certificate {
+                role,
+                usage,
+                problem: problem.clone(),
+            };
             findings.push(Finding { position, kind });
         }
-        Ok(KeyDescriptor { usage, position, key_name, certificate })
+        Ok(KeyDescriptor {
+            usage,
+            position,
+            key_name,
+            certificate,
+        })
     }
 
     /// `ds:KeyInfo`: the first `KeyName` and the first `X509Certificate` (the leaf, by
@@ -413,12 +491,17 @@ impl<'a> Parser<'a> {
                 name: name.clone().unwrap_or_default(),
                 friendly_name: p.attr(&child, "FriendlyName")?,
                 name_format: p.attr(&child, "NameFormat")?,
-                is_required: p.bool_attr(&child, "RequestedAttribute", "isRequired", findings)?.unwrap_or(false),
+                is_required: p
+                    .bool_attr(&child, "RequestedAttribute", "isRequired", findings)?
+                    .unwrap_or(false),
             };
             if name.is_some() {
                 services.requested_attributes.push(attribute);
             } else {
-                findings.push(Finding { position: p.position(&child), kind: FindingKind::UnnamedAttribute });
+                findings.push(Finding {
+                    position: p.position(&child),
+                    kind: FindingKind::UnnamedAttribute,
+                });
             }
             p.skip()
         })
@@ -438,13 +521,27 @@ impl<'a> Parser<'a> {
                 }
                 let lang = p.attr(&item, "xml:lang")?;
                 match item.local() {
-                    "DisplayName" => ui.display_names.push(Localized { lang, value: p.text()? }),
-                    "Logo" => ui.logos.push(Localized { lang, value: p.text()? }),
-                    "PrivacyStatementURL" => ui.privacy_statement_urls.push(Localized { lang, value: p.text()? }),
+                    "DisplayName" => ui.display_names.push(Localized {
+                        lang,
+                        value: p.text()?,
+                    }),
+                    "Logo" => ui.logos.push(Localized {
+                        lang,
+                        value: p.text()?,
+                    }),
+                    "PrivacyStatementURL" => ui.privacy_statement_urls.push(Localized {
+                        lang,
+                        value: p.text()?,
+                    }),
                     "Description" | "Keywords" | "InformationURL" => p.skip()?,
                     other => {
-                        let kind = FindingKind::UnknownUiElement { name: other.to_owned() };
-                        findings.push(Finding { position: p.position(&item), kind });
+                        let kind = FindingKind::UnknownUiElement {
+                            name: other.to_owned(),
+                        };
+                        findings.push(Finding {
+                            position: p.position(&item),
+                            kind,
+                        });
                         p.skip()?;
                     }
                 }
@@ -454,7 +551,11 @@ impl<'a> Parser<'a> {
         Ok(ui)
     }
 
-    fn organization(&mut self, open: &Open, findings: &mut Vec<Finding>) -> Result<Organization, MetadataError> {
+    fn organization(
+        &mut self,
+        open: &Open,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Organization, MetadataError> {
         let position = self.position(open);
         let mut organization = Organization::default();
         self.children(|p, child| {
@@ -470,21 +571,29 @@ impl<'a> Parser<'a> {
         })?;
         let missing: Vec<&'static str> = [
             ("OrganizationName", organization.name.is_none()),
-            ("OrganizationDisplayName", organization.display_name.is_none()),
+            (
+                "OrganizationDisplayName",
+                organization.display_name.is_none(),
+            ),
             ("OrganizationURL", organization.url.is_none()),
         ]
         .into_iter()
         .filter_map(|(name, absent)| absent.then_some(name))
         .collect();
         if !missing.is_empty() {
-            findings.push(Finding { position, kind: FindingKind::IncompleteOrganization { missing } });
+            findings.push(Finding {
+                position,
+                kind: FindingKind::IncompleteOrganization { missing },
+            });
         }
         Ok(organization)
     }
 
     fn contact(&mut self, open: &Open) -> Result<ContactPerson, MetadataError> {
-        let mut contact =
-            ContactPerson { contact_type: self.attr(open, "contactType")?.unwrap_or_default(), ..ContactPerson::default() };
+        let mut contact = ContactPerson {
+            contact_type: self.attr(open, "contactType")?.unwrap_or_default(),
+            ..ContactPerson::default()
+        };
         self.children(|p, child| {
             if child.ns != Ns::Md {
                 return p.skip();
@@ -504,11 +613,20 @@ impl<'a> Parser<'a> {
 }
 
 /// Keeps the first SP (or IdP) descriptor of an entity; a second one is reported.
-fn keep_first<T>(slot: &mut Option<T>, value: T, role: Role, position: Position, findings: &mut Vec<Finding>) {
+fn keep_first<T>(
+    slot: &mut Option<T>,
+    value: T,
+    role: Role,
+    position: Position,
+    findings: &mut Vec<Finding>,
+) {
     if slot.is_none() {
         *slot = Some(value);
     } else {
-        findings.push(Finding { position, kind: FindingKind::DuplicateRole(role) });
+        findings.push(Finding {
+            position,
+            kind: FindingKind::DuplicateRole(role),
+        });
     }
 }
 
@@ -541,9 +659,15 @@ impl SignatureScan {
         }
         if open.is(Ns::Ds, "Reference") {
             let uri = cursor.attr(open, "URI")?.map(|u| u.into_owned());
-            info.references.push(SignatureReference { uri, transforms: Vec::new() });
+            info.references.push(SignatureReference {
+                uri,
+                transforms: Vec::new(),
+            });
         } else if open.is(Ns::Ds, "Transform") {
-            let algorithm = cursor.attr(open, "Algorithm")?.map(|a| a.into_owned()).unwrap_or_default();
+            let algorithm = cursor
+                .attr(open, "Algorithm")?
+                .map(|a| a.into_owned())
+                .unwrap_or_default();
             if let Some(reference) = info.references.last_mut() {
                 reference.transforms.push(algorithm);
             }
@@ -574,9 +698,17 @@ impl SignatureScan {
 /// base64 of a PEM file there.
 fn read_certificate(text: &str) -> Result<CertInfo, CertProblem> {
     x509::parse_base64(text).map_err(|error| {
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).take(16).collect();
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(16)
+            .collect();
         // "LS0tLS1CRUdJTi" is base64 of "-----BEGIN".
-        if compact.starts_with("LS0tLS1CRUdJTi") { CertProblem::PemInsideBase64 } else { CertProblem::Invalid(error) }
+        if compact.starts_with("LS0tLS1CRUdJTi") {
+            CertProblem::PemInsideBase64
+        } else {
+            CertProblem::Invalid(error)
+        }
     })
 }
 

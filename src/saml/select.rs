@@ -11,22 +11,39 @@ pub enum SelectError {
         "entity {entity_id:?} is not in the metadata ({count} entities){}",
         suggestions(close_matches)
     )]
-    NotFound { entity_id: String, count: usize, close_matches: Vec<String> },
+    NotFound {
+        entity_id: String,
+        count: usize,
+        close_matches: Vec<String>,
+    },
     #[error("entity {entity_id:?} appears more than once: at {first} and at {second}")]
-    Duplicate { entity_id: String, first: Position, second: Position },
+    Duplicate {
+        entity_id: String,
+        first: Position,
+        second: Position,
+    },
 }
 
 fn suggestions(close_matches: &[String]) -> String {
     if close_matches.is_empty() {
         String::new()
     } else {
-        format!("; did you mean {}?", close_matches.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(" or "))
+        format!(
+            "; did you mean {}?",
+            close_matches
+                .iter()
+                .map(|m| format!("{m:?}"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }
 
 /// `validUntil` has passed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{subject} expired: validUntil {valid_until} is before {now} (use --allow-expired-metadata to accept it)")]
+#[error(
+    "{subject} expired: validUntil {valid_until} is before {now} (use --allow-expired-metadata to accept it)"
+)]
 pub struct Expired {
     /// `entity <id>` or `the metadata document`.
     pub subject: String,
@@ -67,12 +84,19 @@ impl Metadata {
             .iter()
             .map(|e| {
                 let candidate = e.entity_id.trim_end_matches('/').to_ascii_lowercase();
-                (strsim::jaro_winkler(&wanted, &candidate), e.entity_id.as_str())
+                (
+                    strsim::jaro_winkler(&wanted, &candidate),
+                    e.entity_id.as_str(),
+                )
             })
             .filter(|(score, _)| *score >= SIMILARITY)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(MAX_SUGGESTIONS).map(|(_, id)| id.to_owned()).collect()
+        scored
+            .into_iter()
+            .take(MAX_SUGGESTIONS)
+            .map(|(_, id)| id.to_owned())
+            .collect()
     }
 
     /// Refuses a document whose root `validUntil` has passed.
@@ -85,13 +109,23 @@ impl Entity {
     /// Refuses an entity whose effective `validUntil` (its own or an enclosing group's) has
     /// passed; the caller decides whether `--allow-expired-metadata` overrides it.
     pub fn check_valid_until(&self, now: OffsetDateTime) -> Result<(), Expired> {
-        check(self.valid_until, now, || format!("entity {:?}", self.entity_id))
+        check(self.valid_until, now, || {
+            format!("entity {:?}", self.entity_id)
+        })
     }
 }
 
-fn check(valid_until: Option<OffsetDateTime>, now: OffsetDateTime, subject: impl FnOnce() -> String) -> Result<(), Expired> {
+fn check(
+    valid_until: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    subject: impl FnOnce() -> String,
+) -> Result<(), Expired> {
     match valid_until {
-        Some(valid_until) if valid_until < now => Err(Expired { subject: subject(), valid_until, now }),
+        Some(valid_until) if valid_until < now => Err(Expired {
+            subject: subject(),
+            valid_until,
+            now,
+        }),
         _ => Ok(()),
     }
 }

@@ -2,7 +2,9 @@
 //! (`saml2-entity-descriptor`, keycloak-admin-api.md §7.4) derives, as plain fields. The
 //! desired-state code combines them with what the record says; the record wins.
 
-use super::model::{Entity, Endpoint, KeyDescriptor, KeyUse, RequestedAttribute, binding, preferred_english};
+use super::model::{
+    Endpoint, Entity, KeyDescriptor, KeyUse, RequestedAttribute, binding, preferred_english,
+};
 
 /// What the converter takes from one entity's `SPSSODescriptor`. Each field names the client
 /// attribute it feeds.
@@ -65,7 +67,9 @@ impl NameIdFormat {
     pub fn from_uri(uri: &str) -> Option<Self> {
         match uri {
             "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" => Some(NameIdFormat::Email),
-            "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" => Some(NameIdFormat::Persistent),
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent" => {
+                Some(NameIdFormat::Persistent)
+            }
             "urn:oasis:names:tc:SAML:2.0:nameid-format:transient" => Some(NameIdFormat::Transient),
             "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified" => Some(NameIdFormat::Username),
             _ => None,
@@ -106,23 +110,36 @@ pub enum SpSettingsError {
 }
 
 /// The SAML 2.0 ACS bindings Keycloak's converter reads, in its order.
-const ACS_BINDINGS: [&str; 5] =
-    [binding::HTTP_POST, binding::HTTP_REDIRECT, binding::SOAP, binding::PAOS, binding::HTTP_ARTIFACT];
+const ACS_BINDINGS: [&str; 5] = [
+    binding::HTTP_POST,
+    binding::HTTP_REDIRECT,
+    binding::SOAP,
+    binding::PAOS,
+    binding::HTTP_ARTIFACT,
+];
 
 impl SpSettings {
     pub fn from_entity(entity: &Entity) -> Result<SpSettings, SpSettingsError> {
-        let sp = entity.sp.as_ref().ok_or_else(|| SpSettingsError::NotAServiceProvider {
-            entity_id: entity.entity_id.clone(),
-            is_idp: entity.idp.is_some(),
-        })?;
+        let sp = entity
+            .sp
+            .as_ref()
+            .ok_or_else(|| SpSettingsError::NotAServiceProvider {
+                entity_id: entity.entity_id.clone(),
+                is_idp: entity.idp.is_some(),
+            })?;
         if !sp.role.supports_saml2() {
-            return Err(SpSettingsError::NoSaml2 { entity_id: entity.entity_id.clone() });
+            return Err(SpSettingsError::NoSaml2 {
+                entity_id: entity.entity_id.clone(),
+            });
         }
         let acs = &sp.assertion_consumer;
         let slo = &sp.role.single_logout;
         let keys = &sp.role.keys;
         let mut redirect_uris: Vec<String> = Vec::new();
-        for endpoint in acs.iter().filter(|e| ACS_BINDINGS.contains(&e.binding.as_str())) {
+        for endpoint in acs
+            .iter()
+            .filter(|e| ACS_BINDINGS.contains(&e.binding.as_str()))
+        {
             if !redirect_uris.contains(&endpoint.location) {
                 redirect_uris.push(endpoint.location.clone());
             }
@@ -138,10 +155,18 @@ impl SpSettings {
             slo_soap: first_location(slo, binding::SOAP),
             artifact_resolution_service: default_endpoint(&sp.role.artifact_resolution),
             signing_certificate: certificate_for(keys, KeyUse::Signing),
-            client_signature_required: keys.iter().any(|k| k.usage == KeyUse::Signing && k.certificate.is_ok()),
+            client_signature_required: keys
+                .iter()
+                .any(|k| k.usage == KeyUse::Signing && k.certificate.is_ok()),
             encryption_certificate: certificate_for(keys, KeyUse::Encryption),
-            encrypt_assertions: keys.iter().any(|k| k.usage == KeyUse::Encryption && k.certificate.is_ok()),
-            name_id_format: sp.role.name_id_formats.iter().find_map(|f| NameIdFormat::from_uri(f)),
+            encrypt_assertions: keys
+                .iter()
+                .any(|k| k.usage == KeyUse::Encryption && k.certificate.is_ok()),
+            name_id_format: sp
+                .role
+                .name_id_formats
+                .iter()
+                .find_map(|f| NameIdFormat::from_uri(f)),
             want_assertions_signed: sp.want_assertions_signed.unwrap_or(false),
             logo_uri: sp.role.ui.logos.first().map(|l| l.value.clone()),
             policy_uri: preferred_english(&sp.role.ui.privacy_statement_urls).map(str::to_owned),
@@ -151,7 +176,10 @@ impl SpSettings {
 }
 
 fn first_location(endpoints: &[Endpoint], binding: &str) -> Option<String> {
-    endpoints.iter().find(|e| e.binding == binding).map(|e| e.location.clone())
+    endpoints
+        .iter()
+        .find(|e| e.binding == binding)
+        .map(|e| e.location.clone())
 }
 
 /// The `isDefault="true"` endpoint, else the one with the lowest index (Keycloak's rule for
@@ -167,7 +195,11 @@ fn default_endpoint(endpoints: &[Endpoint]) -> Option<String> {
 /// The last readable certificate explicitly for `usage`, else the last readable one without `use`.
 fn certificate_for(keys: &[KeyDescriptor], usage: KeyUse) -> Option<String> {
     let last_with = |wanted: KeyUse| {
-        keys.iter().rev().filter(|k| k.usage == wanted).find_map(|k| k.certificate.as_ref().ok()).map(|c| c.base64_der())
+        keys.iter()
+            .rev()
+            .filter(|k| k.usage == wanted)
+            .find_map(|k| k.certificate.as_ref().ok())
+            .map(|c| c.base64_der())
     };
     last_with(usage).or_else(|| last_with(KeyUse::Unspecified))
 }

@@ -30,7 +30,10 @@ pub enum MetadataError {
         "{position}: the document declares encoding {declared:?}; only UTF-8 metadata is \
          supported (convert it, e.g. with iconv)"
     )]
-    UnsupportedEncoding { declared: String, position: Position },
+    UnsupportedEncoding {
+        declared: String,
+        position: Position,
+    },
     #[error(
         "{position}: the document has a DOCTYPE; metadata with document type declarations, \
          entity declarations or external references is refused (nothing is expanded or fetched)"
@@ -97,7 +100,9 @@ impl Open<'_> {
 pub(crate) enum Item<'a> {
     Open(Open<'a>),
     /// An end tag; `offset` is where its `</` starts.
-    Close { offset: usize },
+    Close {
+        offset: usize,
+    },
     Text(Cow<'a, str>),
     Eof,
 }
@@ -143,20 +148,30 @@ impl<'a> Cursor<'a> {
 
     /// The line and column of a byte offset returned by this cursor.
     pub fn position(&mut self, offset: usize) -> Position {
-        self.lines.position(self.text.as_bytes(), offset.saturating_sub(self.base), self.base)
+        self.lines.position(
+            self.text.as_bytes(),
+            offset.saturating_sub(self.base),
+            self.base,
+        )
     }
 
     /// `{namespace}local` of a start tag, for messages.
     pub fn expanded_name(&self, open: &Open) -> String {
         match self.reader.resolver().resolve_element(open.start.name()) {
-            (ResolveResult::Bound(ns), local) => format!("{{{}}}{}", ns.into_inner(), local.into_inner()),
+            (ResolveResult::Bound(ns), local) => {
+                format!("{{{}}}{}", ns.into_inner(), local.into_inner())
+            }
             (_, _) => open.start.name().into_inner().to_owned(),
         }
     }
 
     /// The normalised value of an attribute, matched on its exact qualified name (metadata
     /// attributes are unqualified; `xml:lang` has a fixed prefix).
-    pub fn attr<'o>(&mut self, open: &'o Open, name: &str) -> Result<Option<Cow<'o, str>>, MetadataError> {
+    pub fn attr<'o>(
+        &mut self,
+        open: &'o Open,
+        name: &str,
+    ) -> Result<Option<Cow<'o, str>>, MetadataError> {
         for attr in open.start.attributes() {
             let attr = attr.map_err(|e| self.ill_formed(e.to_string(), open.offset))?;
             if attr.key.into_inner() == name {
@@ -167,11 +182,6 @@ impl<'a> Cursor<'a> {
             }
         }
         Ok(None)
-    }
-
-    /// The prefix an element's namespace is written with (`None` for the default namespace).
-    pub fn prefix_of<'o>(&self, open: &'o Open) -> Option<&'o str> {
-        open.start.name().prefix().map(|p| p.into_inner())
     }
 
     pub fn next(&mut self) -> Result<Item<'a>, MetadataError> {
@@ -208,7 +218,9 @@ impl<'a> Cursor<'a> {
                         return Err(self.ill_formed("text outside the root element".into(), offset));
                     }
                 }
-                Event::CData(data) if self.depth > 0 => return Ok(Item::Text(data.xml10_content())),
+                Event::CData(data) if self.depth > 0 => {
+                    return Ok(Item::Text(data.xml10_content()));
+                }
                 Event::CData(_) => {
                     return Err(self.ill_formed("CDATA outside the root element".into(), offset));
                 }
@@ -227,12 +239,16 @@ impl<'a> Cursor<'a> {
                         Err(e) => return Err(self.ill_formed(e.to_string(), offset)),
                     };
                     if self.depth == 0 {
-                        return Err(self.ill_formed("reference outside the root element".into(), offset));
+                        return Err(
+                            self.ill_formed("reference outside the root element".into(), offset)
+                        );
                     }
                     return Ok(Item::Text(resolved));
                 }
                 Event::DocType(_) => {
-                    return Err(MetadataError::Doctype { position: self.position(offset) });
+                    return Err(MetadataError::Doctype {
+                        position: self.position(offset),
+                    });
                 }
                 Event::Decl(decl) => {
                     if let Some(Ok(declared)) = decl.encoding()
@@ -249,7 +265,9 @@ impl<'a> Cursor<'a> {
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof if self.depth > 0 => {
-                    return Err(self.ill_formed("the document ends inside an element".into(), offset));
+                    return Err(
+                        self.ill_formed("the document ends inside an element".into(), offset)
+                    );
                 }
                 Event::Eof if !self.seen_root => return Err(MetadataError::Empty),
                 Event::Eof => return Ok(Item::Eof),
@@ -291,7 +309,10 @@ impl<'a> Cursor<'a> {
     }
 
     fn ill_formed(&mut self, reason: String, offset: usize) -> MetadataError {
-        MetadataError::NotWellFormed { reason, position: self.position(offset) }
+        MetadataError::NotWellFormed {
+            reason,
+            position: self.position(offset),
+        }
     }
 }
 
@@ -322,7 +343,11 @@ impl LineIndex {
             }
         }
         self.offset = offset;
-        Position { offset: offset + base, line: self.line + 1, column: self.column.saturating_add(1) }
+        Position {
+            offset: offset + base,
+            line: self.line + 1,
+            column: self.column.saturating_add(1),
+        }
     }
 }
 
