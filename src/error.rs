@@ -8,4 +8,12 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(fedctl::usage))]
     Usage(String),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::RecordErrors),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] crate::target::TargetError),
 }

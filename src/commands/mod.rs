@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod args;
 pub mod new;
+pub mod pipeline;
 pub mod plan;
 pub mod validate;
 

@@ -7,5 +7,7 @@ use crate::error::Error;
 pub struct Args {}
 
 pub fn run(_args: &Args) -> Result<Exit, Error> {
-    Err(Error::Usage("`fedctl validate` is not available yet".into()))
+    Err(Error::Usage(
+        "`fedctl validate` is not available yet".into(),
+    ))
 }
