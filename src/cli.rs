@@ -31,4 +31,6 @@ pub enum Command {
     Apply(commands::apply::Args),
     /// Scaffold a new federation record from templates/.
     New(commands::new::Args),
+    /// Access review: who can sign in to each partner application, as a sheet to sign off.
+    Review(commands::review::Args),
 }

@@ -16,4 +16,8 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Target(#[from] crate::target::TargetError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Review(#[from] crate::review::ReviewError),
 }

@@ -6,6 +6,7 @@ pub mod args;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
+pub mod review;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Review(args) => review::run(&args),
     }
 }
