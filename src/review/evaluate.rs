@@ -73,7 +73,7 @@ pub fn review(subject: &Subject<'_>, directory: &Directory, today: Date) -> Fede
     if role.is_some() && !access.enforced() {
         findings.push(federation_finding(
             FindingKind::NotEnforced,
-            "access is not enforced (`enforce: false`): every user of the realm can sign in, \
+            "access is not enforced (enforce: false): every user of the realm can sign in, \
              not only the users listed here"
                 .to_owned(),
         ));
@@ -84,6 +84,8 @@ pub fn review(subject: &Subject<'_>, directory: &Directory, today: Date) -> Fede
     if role.is_some() {
         findings.extend(missing_pilots(&access.pilot_users, directory));
     }
+    // Federation-wide findings first, then per kind; users stay in name order (stable sort).
+    findings.sort_by_key(|finding| finding.kind);
 
     FederationReview {
         record: subject.record.to_owned(),
@@ -170,10 +172,15 @@ impl Lens<'_> {
             ));
         }
         if !user.enabled {
+            let still = if user.groups.is_empty() {
+                "holds the role".to_owned()
+            } else {
+                format!("in {}", self.group)
+            };
             findings.push(user_finding(
                 FindingKind::Disabled,
                 name,
-                format!("{name} is disabled but still has access here"),
+                format!("{name} is disabled but still {still}"),
             ));
         }
         if let Some(client) = &user.service_account_of {
@@ -228,37 +235,49 @@ fn overdue(review: &Schedule, today: Date) -> Option<Finding> {
     Some(federation_finding(FindingKind::Overdue, message))
 }
 
-/// The client, role or group is missing, or the group does not grant the role.
+/// The client or role is missing; the group is missing or does not grant the role.
 fn not_applied(
     subject: &Subject<'_>,
     role: Option<&RoleRef>,
     lens: &Lens<'_>,
     directory: &Directory,
-) -> Option<Finding> {
+) -> Vec<Finding> {
     let group = &lens.group;
-    let message = if subject.federation.direction == Direction::Outbound && role.is_none() {
-        "the record names no client ID: role holders cannot be determined".to_owned()
-    } else if let Some(client) = role.and_then(|r| r.client.as_deref())
-        && !directory.clients.contains(client)
-    {
-        format!("client {client} does not exist in the realm")
-    } else if let Some(role) = role
-        && !directory.roles.contains_key(role)
-    {
-        format!("role {role} does not exist")
-    } else if !directory.groups.contains_key(group) {
-        format!("access group {group} does not exist")
-    } else if let Some(reach) = lens.reach
+    let role_problem = match role {
+        None if subject.federation.direction == Direction::Outbound => {
+            Some("the record names no client ID: role holders cannot be determined".to_owned())
+        }
+        None => None,
+        Some(role) => match role.client.as_deref() {
+            Some(client) if !directory.clients.contains(client) => {
+                Some(format!("client {client} does not exist in the realm"))
+            }
+            _ if !directory.roles.contains_key(role) => Some(format!("role {role} does not exist")),
+            _ => None,
+        },
+    };
+    let group_problem = if !directory.groups.contains_key(group) {
+        Some(format!("access group {group} does not exist"))
+    } else if role_problem.is_none()
+        && let Some(reach) = lens.reach
         && !reach.granted_to_group(directory, group)
     {
-        format!("access group {group} does not grant the role: its members cannot sign in")
+        Some(format!(
+            "access group {group} does not grant the role: its members cannot sign in"
+        ))
     } else {
-        return None;
+        None
     };
-    Some(federation_finding(
-        FindingKind::NotApplied,
-        format!("{message} (records not applied?)"),
-    ))
+    [role_problem, group_problem]
+        .into_iter()
+        .flatten()
+        .map(|problem| {
+            federation_finding(
+                FindingKind::NotApplied,
+                format!("{problem} (records not applied?)"),
+            )
+        })
+        .collect()
 }
 
 fn missing_pilots<'a>(

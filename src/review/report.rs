@@ -86,6 +86,10 @@ pub struct Finding {
 pub enum FindingKind {
     /// Never reviewed, or the review is past due.
     Overdue,
+    /// The client, role or group is missing or not wired up (records not applied?).
+    NotApplied,
+    /// Access is not restricted to role holders (`enforce: false`).
+    NotEnforced,
     /// Someone holds the role other than through the access group.
     OutsideAccess,
     /// A disabled account is still in the group or holds the role.
@@ -94,10 +98,6 @@ pub enum FindingKind {
     ServiceAccount,
     /// A pilot user: whether they exist and hold the role.
     Pilot,
-    /// The client, role or group is missing or not wired up (records not applied?).
-    NotApplied,
-    /// Access is not restricted to role holders (`enforce: false`).
-    NotEnforced,
 }
 
 impl FindingKind {
@@ -127,7 +127,15 @@ impl UserAccess {
 
     /// How the user has access, one short phrase per route, for the sheet and the CSV.
     pub fn access_labels(&self) -> Vec<String> {
-        let mut labels: Vec<String> = self.groups.iter().map(|g| format!("group {g}")).collect();
+        // Members of a group that does not grant the role cannot sign in: say so on the sheet.
+        let not_granted = if self.holds_role == Some(false) {
+            " (role not granted)"
+        } else {
+            ""
+        };
+        let mut labels: Vec<String> = (self.groups.iter())
+            .map(|g| format!("group {g}{not_granted}"))
+            .collect();
         labels.extend(
             self.grants
                 .iter()
@@ -135,7 +143,7 @@ impl UserAccess {
                 .map(|grant| self.grant_label(grant)),
         );
         if self.pilot && self.holds_role == Some(false) {
-            labels.push("pilot (role not granted)".to_owned());
+            labels.push(format!("pilot{not_granted}"));
         }
         labels
     }
