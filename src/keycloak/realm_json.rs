@@ -59,6 +59,14 @@ pub fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> &'m mut M
     entry.as_object_mut().expect("just made an object")
 }
 
+/// The object's `id`, assigning one if a hand-written export left it out.
+pub fn ensure_id(object: &mut Map<String, Value>) -> Value {
+    object
+        .entry("id")
+        .or_insert_with(|| json!(new_id()))
+        .clone()
+}
+
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
