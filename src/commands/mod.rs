@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod args;
+pub mod certs;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Certs(args) => certs::run(&args),
         Command::Review(args) => review::run(&args),
     }
 }
