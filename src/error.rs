@@ -8,4 +8,9 @@ pub enum Error {
     #[error("{0}")]
     #[diagnostic(code(fedctl::usage))]
     Usage(String),
+
+    /// Federation records (or the attribute profile) with problems, each located.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::RecordErrors),
 }

@@ -26,7 +26,12 @@ pub struct TargetArgs {
     pub realm_file: Option<PathBuf>,
 
     /// Keycloak base URL, e.g. https://idp.example.org (no /admin, no /realms).
-    #[arg(long, value_name = "URL", env = "KEYCLOAK_URL", conflicts_with = "target")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYCLOAK_URL",
+        conflicts_with = "target"
+    )]
     pub url: Option<String>,
 
     /// Realm to manage (default: the realm named in the records' your_entity_id).
@@ -38,7 +43,12 @@ pub struct TargetArgs {
     pub target: Option<String>,
 
     /// Realm the admin credentials belong to.
-    #[arg(long, value_name = "NAME", env = "KEYCLOAK_AUTH_REALM", default_value = "master")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "KEYCLOAK_AUTH_REALM",
+        default_value = "master"
+    )]
     pub auth_realm: String,
 
     /// PEM file with extra CA certificates to trust (private CAs). Verification stays on.
