@@ -53,5 +53,4 @@ pub fn usage_exit_code(args: &[OsString], error: &clap::Error) -> u8 {
     } else {
         u8::try_from(error.exit_code()).unwrap_or(1)
     }
-
 }
