@@ -132,8 +132,7 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
     let (files, missing) = discover(&args.paths);
     problems.extend(missing);
     let mut records = Vec::new();
-    for path in &files {
-        let (record, found) = read_record(path, &context);
+    for (record, found) in read_records(&files, &context) {
         problems.extend(found);
         records.extend(record);
     }
@@ -149,6 +148,33 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
         profile,
         problems,
     }
+}
+
+/// Reads every file, spread over the machine's cores: files are independent until the
+/// set-wide checks, and parsing dominates the cost of a plan over many records.
+fn read_records(files: &[PathBuf], context: &Context) -> Vec<(Option<LoadedRecord>, Vec<Problem>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| read_record(p, context))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Reads one record file: the record (when one can be made of it) and its problems.
