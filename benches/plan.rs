@@ -122,7 +122,7 @@ fn measure(records_dir: &Path, realm_file: &Path) {
         attribute_profile: None,
     };
     let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| plan_once(&records, &realm_file).1)
+        .map(|_| plan_once(&records, realm_file).1)
         .collect();
     times.sort();
     let median = times[RUNS / 2];
