@@ -634,7 +634,9 @@ impl Differ<'_> {
                 // Not a conflict (nothing collides): the grant follows once the user exists.
                 self.plan.skipped.push((
                     record,
-                    format!("pilot user {username} does not exist in the realm yet; {object} waits"),
+                    format!(
+                        "pilot user {username} does not exist in the realm yet; {object} waits"
+                    ),
                 ));
                 continue;
             };
