@@ -1,11 +1,128 @@
-//! `fedctl apply`.
+//! `fedctl apply`: make the identity provider match the records.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Exit;
+use super::args::{RecordArgs, TargetArgs};
+use super::pipeline::{self, Prepared};
+use super::plan::ReconcileArgs;
 use crate::error::Error;
+use crate::reconcile::apply::{self, ApplyReport};
+use crate::reconcile::{Plan, render};
+use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub records: RecordArgs,
 
-pub fn run(_args: &Args) -> Result<Exit, Error> {
-    Err(Error::Usage("`fedctl apply` is not available yet".into()))
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub reconcile: ReconcileArgs,
+
+    /// Apply without asking. Required when not on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// Plans below this size finish before a progress bar would be readable.
+const PROGRESS_THRESHOLD: usize = 20;
+
+pub fn run(args: &Args) -> Result<Exit, Error> {
+    let Prepared { target, plan, .. } =
+        pipeline::prepare(&args.records, &args.target, args.reconcile.options())?;
+    println!(
+        "{}",
+        render::text(&plan, &pipeline::plan_header(&target)).trim_end()
+    );
+    if !plan.has_changes() {
+        return conflicts_exit(&plan);
+    }
+    if !args.yes && !confirm(&plan, &target)? {
+        println!("Apply cancelled; nothing was changed.");
+        return Ok(Exit(1));
+    }
+    let operations = plan.operations().count();
+    let bar = progress_bar(operations);
+    let concurrency = usize::from(args.target.concurrency);
+    let report = pipeline::block_on(apply::apply(&target, &plan, concurrency, |_| bar.inc(1)))?;
+    bar.finish_and_clear();
+    print_report(&report, &target);
+    if !report.succeeded() {
+        return Ok(Exit(1));
+    }
+    conflicts_exit(&plan)
+}
+
+/// Conflicts are changes fedctl could not make: the run did not fully succeed.
+fn conflicts_exit(plan: &Plan) -> Result<Exit, Error> {
+    let conflicts = plan.summary().conflict;
+    if conflicts > 0 {
+        eprintln!("{conflicts} conflict(s) were left untouched; see the plan above.");
+        return Ok(Exit(1));
+    }
+    Ok(Exit::SUCCESS)
+}
+
+fn confirm(plan: &Plan, target: &impl Target) -> Result<bool, Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "refusing to apply without --yes: standard input is not a terminal to confirm on"
+                .into(),
+        ));
+    }
+    let summary = render::summary_line(&plan.summary());
+    eprint!(
+        "\n{summary}\nApply these changes to {}? Only 'yes' is accepted: ",
+        target.describe()
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Usage(format!("cannot read the confirmation: {e}")))?;
+    Ok(answer.trim() == "yes")
+}
+
+fn progress_bar(operations: usize) -> ProgressBar {
+    if operations < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(operations as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} changes ({eta} left)") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn print_report(report: &ApplyReport<'_>, target: &impl Target) {
+    if report.succeeded() {
+        println!(
+            "\nApplied {} change(s) to {}.",
+            report.done.len(),
+            target.describe()
+        );
+        return;
+    }
+    eprintln!("\nApply failed after {} change(s):", report.done.len());
+    for (change, error) in &report.failed {
+        eprintln!(
+            "  failed: {} {} — {error}",
+            change.action.symbol(),
+            change.object
+        );
+    }
+    for change in &report.not_attempted {
+        eprintln!(
+            "  not attempted: {} {}",
+            change.action.symbol(),
+            change.object
+        );
+    }
+    eprintln!("Fix the cause and run apply again: it continues from where this run stopped.");
 }

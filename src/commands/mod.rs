@@ -3,8 +3,11 @@
 
 pub mod apply;
 pub mod args;
+pub mod certs;
 pub mod new;
+pub mod pipeline;
 pub mod plan;
+pub mod review;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -24,5 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Certs(args) => certs::run(&args),
+        Command::Review(args) => review::run(&args),
     }
 }

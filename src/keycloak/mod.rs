@@ -1,3 +1,5 @@
 //! Keycloak: representations, the realm-file target and the admin REST API target.
 
 pub mod keys;
+pub mod realm_file;
+pub mod realm_json;

@@ -1,0 +1,132 @@
+//! The steps plan and apply share: load records, open the target, compile, observe, diff.
+
+use std::future::Future;
+
+use crate::commands::args::{RecordArgs, TargetArgs};
+use crate::desired::{self, Desired, RecordRef};
+use crate::error::Error;
+use crate::keycloak::realm_file::RealmFile;
+use crate::reconcile::{self, DiffOptions, Plan};
+use crate::record::RecordSet;
+use crate::state::RealmState;
+use crate::target::{Scope, Target, TargetError};
+
+/// Runs async target code from the synchronous CLI. One thread is enough: requests overlap
+/// through async concurrency, not threads.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread tokio runtime can always be built")
+        .block_on(future)
+}
+
+/// Any target fedctl can open.
+pub enum AnyTarget {
+    File(RealmFile),
+}
+
+impl Target for AnyTarget {
+    fn describe(&self) -> String {
+        match self {
+            AnyTarget::File(t) => t.describe(),
+        }
+    }
+
+    fn realm(&self) -> &str {
+        match self {
+            AnyTarget::File(t) => t.realm(),
+        }
+    }
+
+    async fn observe(&self, scope: &Scope) -> Result<RealmState, TargetError> {
+        match self {
+            AnyTarget::File(t) => t.observe(scope).await,
+        }
+    }
+
+    async fn execute(&self, operation: &reconcile::Operation) -> Result<(), TargetError> {
+        match self {
+            AnyTarget::File(t) => t.execute(operation).await,
+        }
+    }
+
+    async fn commit(&self) -> Result<(), TargetError> {
+        match self {
+            AnyTarget::File(t) => t.commit().await,
+        }
+    }
+}
+
+/// The realm the records are for (validation guarantees they agree).
+pub fn records_realm(records: &RecordSet) -> Option<String> {
+    records
+        .records
+        .iter()
+        .find_map(|r| r.realm())
+        .map(str::to_owned)
+}
+
+/// Opens the target the arguments name, for `realm` (from --realm or the records).
+pub fn open_target(args: &TargetArgs, records_realm: Option<&str>) -> Result<AnyTarget, Error> {
+    let realm = args.realm.as_deref().or(records_realm);
+    if let Some(path) = &args.realm_file {
+        let target = match realm {
+            Some(realm) => RealmFile::open_or_create(path, realm)?,
+            None => RealmFile::open(path)?,
+        };
+        if let Some(realm) = realm
+            && target.realm() != realm
+        {
+            return Err(TargetError::RealmMismatch {
+                records: realm.to_owned(),
+                target: target.realm().to_owned(),
+            }
+            .into());
+        }
+        return Ok(AnyTarget::File(target));
+    }
+    if args.url.is_some() || args.target.is_some() {
+        return Err(TargetError::Config(
+            "live Keycloak targets (--url, --target) are not available in this build yet".into(),
+        )
+        .into());
+    }
+    Err(Error::Usage(
+        "no target: give --realm-file PATH, --url URL (or KEYCLOAK_URL) or --target NAME".into(),
+    ))
+}
+
+/// Everything a plan is made from.
+pub struct Prepared {
+    pub target: AnyTarget,
+    pub desired: Desired,
+    pub plan: Plan,
+}
+
+pub fn prepare(
+    records: &RecordArgs,
+    target: &TargetArgs,
+    options: DiffOptions,
+) -> Result<Prepared, Error> {
+    let set = crate::record::load(records)?;
+    let target = open_target(target, records_realm(&set).as_deref())?;
+    let desired = desired::compile(
+        set.records.iter().map(|r| RecordRef {
+            id: &r.id,
+            federation: &r.record.federation,
+        }),
+        &set.profile,
+    );
+    let observed = block_on(target.observe(&Scope::of(&desired)))?;
+    let plan = reconcile::diff(&desired, &observed, options);
+    Ok(Prepared {
+        target,
+        desired,
+        plan,
+    })
+}
+
+pub fn plan_header(target: &AnyTarget) -> String {
+    format!("Plan for realm {} ({})", target.realm(), target.describe())
+}

@@ -1,0 +1,462 @@
+//! Records → the desired state of the realm (pure).
+//!
+//! An outbound federation becomes: a client (SAML or OIDC) with one protocol mapper per
+//! released attribute, a client role, the access group holding that role, and — when access
+//! is enforced — a browser flow bound to the client that denies everyone without the role
+//! (keycloak-admin-api.md §6.3). Every object carries the ownership marker of its record.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde_json::{Value, json};
+
+use crate::profile::{AttributeDefinition, AttributeProfile, AttributeSource};
+use crate::record::{
+    ClientAuth, ClientType, Direction, Federation, NameIdFormat, Pkce, Protocol, SharedAttribute,
+};
+use crate::state::{
+    self, AuthenticatorConfig, Client, Fields, Flow, FlowStep, Group, MAPPERS_ATTRIBUTE, Mapper,
+    OWNER_ATTRIBUTE, RealmState, Requirement, Role, StepKind, User, attribute_path,
+};
+
+/// What the records ask for, plus what could not be compiled.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Desired {
+    pub state: RealmState,
+    /// Ids of every record that was compiled (objects marked with other ids are orphans).
+    pub records: Vec<String>,
+    /// Records or parts of records that fedctl cannot reconcile yet, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// One record as the compiler needs it: its id (file stem) and content.
+pub struct RecordRef<'a> {
+    pub id: &'a str,
+    pub federation: &'a Federation,
+}
+
+/// Per-protocol client settings from templates/client-defaults.yaml.
+#[derive(Debug, serde::Deserialize)]
+struct ClientDefaults {
+    saml: BTreeMap<String, Value>,
+    oidc: BTreeMap<String, Value>,
+}
+
+static CLIENT_DEFAULTS: LazyLock<ClientDefaults> = LazyLock::new(|| {
+    serde_saphyr::from_str(include_str!("../templates/client-defaults.yaml"))
+        .expect("templates/client-defaults.yaml is valid (checked by a unit test)")
+});
+
+pub fn compile<'a>(
+    records: impl IntoIterator<Item = RecordRef<'a>>,
+    profile: &AttributeProfile,
+) -> Desired {
+    let mut desired = Desired::default();
+    for record in records {
+        desired.records.push(record.id.to_owned());
+        match record.federation.direction {
+            Direction::Outbound => add_outbound(&mut desired.state, &record, profile),
+            Direction::Inbound => desired.skipped.push((
+                record.id.to_owned(),
+                "inbound federations (partner IdP to our SP) are validated but not reconciled yet"
+                    .to_owned(),
+            )),
+        }
+    }
+    desired
+}
+
+/// The Keycloak clientId of an outbound federation.
+pub fn client_id(federation: &Federation) -> Option<&str> {
+    match federation.protocol {
+        Protocol::Saml => federation.technical.partner_entity_id.as_deref(),
+        Protocol::Oidc => federation.technical.client_id.as_deref(),
+    }
+}
+
+/// Alias of the flow that restricts a federation's client to its role holders.
+pub fn restrict_flow_alias(record_id: &str) -> String {
+    format!("fedctl-restrict-{record_id}")
+}
+
+fn add_outbound(state: &mut RealmState, record: &RecordRef<'_>, profile: &AttributeProfile) {
+    let federation = record.federation;
+    let Some(client_id) = client_id(federation) else {
+        return; // validation reports the missing id; nothing to compile
+    };
+    let access = &federation.access_control;
+    let role = access.role_name().to_owned();
+
+    let mappers = mappers(federation, profile);
+    let mut client = Client {
+        fields: client_fields(record, &mappers),
+        mappers,
+        ..Client::default()
+    };
+    client.roles.insert(role.clone(), owned_role(record));
+    if access.enforced() {
+        let alias = restrict_flow_alias(record.id);
+        state
+            .flows
+            .insert(alias.clone(), restrict_flow(record, client_id, &role));
+        client.browser_flow = Some(alias);
+    }
+    state.clients.insert(client_id.to_owned(), client);
+
+    add_group(
+        state,
+        &state::group_path(&access.group),
+        record.id,
+        client_id,
+        &role,
+    );
+    for username in &access.pilot_users {
+        let user = state.users.entry(username.clone()).or_insert_with(|| User {
+            enabled: true,
+            ..User::default()
+        });
+        user.client_roles
+            .entry(client_id.to_owned())
+            .or_default()
+            .insert(role.clone());
+    }
+}
+
+fn client_fields(record: &RecordRef<'_>, mappers: &BTreeMap<String, Mapper>) -> Fields {
+    let federation = record.federation;
+    let mut fields: Fields = match federation.protocol {
+        Protocol::Saml => CLIENT_DEFAULTS.saml.clone(),
+        Protocol::Oidc => CLIENT_DEFAULTS.oidc.clone(),
+    };
+    fields.insert("name".into(), json!(federation.partner));
+    fields.insert(
+        "description".into(),
+        json!(format!(
+            "Federation with {} (record {})",
+            federation.partner, record.id
+        )),
+    );
+    match federation.protocol {
+        Protocol::Saml => saml_client_fields(federation, &mut fields),
+        Protocol::Oidc => oidc_client_fields(federation, &mut fields),
+    }
+    set_attribute(&mut fields, OWNER_ATTRIBUTE, record.id);
+    set_attribute(
+        &mut fields,
+        MAPPERS_ATTRIBUTE,
+        &state::join_list(mappers.keys()),
+    );
+    fields
+}
+
+fn saml_client_fields(federation: &Federation, fields: &mut Fields) {
+    let technical = &federation.technical;
+    let acs: Vec<String> = technical
+        .partner_acs
+        .as_ref()
+        .map(|acs| acs.as_slice().to_vec())
+        .unwrap_or_default();
+    fields.insert("redirectUris".into(), json!(acs));
+    if let Some(first) = acs.first() {
+        set_attribute(fields, "saml_assertion_consumer_url_post", first);
+    }
+    set_attribute(
+        fields,
+        "saml_single_logout_service_url_post",
+        technical.partner_slo.as_deref().unwrap_or(""),
+    );
+    let name_id = technical.name_id_format.unwrap_or(NameIdFormat::Email);
+    set_attribute(fields, "saml_name_id_format", name_id.keycloak_value());
+    set_flag(
+        fields,
+        "saml.assertion.signature",
+        technical.sign_assertions.unwrap_or(true),
+    );
+    set_flag(
+        fields,
+        "saml.server.signature",
+        technical.sign_documents.unwrap_or(true),
+    );
+    // Without a partner certificate, requiring signed requests would make Keycloak generate a
+    // key pair of its own and reject every request of the partner; encryption needs the
+    // partner's certificate. Both stay off until metadata supplies certificates.
+    set_flag(fields, "saml.client.signature", false);
+    set_flag(fields, "saml.encrypt", false);
+}
+
+fn oidc_client_fields(federation: &Federation, fields: &mut Fields) {
+    let technical = &federation.technical;
+    let public = technical.client_type == Some(ClientType::Public);
+    fields.insert("publicClient".into(), json!(public));
+    fields.insert("redirectUris".into(), json!(technical.redirect_uris));
+    // "+" allows CORS from the redirect URIs' origins, which browser-based public clients need.
+    let web_origins: Vec<&str> = if public { vec!["+"] } else { vec![] };
+    fields.insert("webOrigins".into(), json!(web_origins));
+    let authenticator = match technical.client_auth {
+        Some(ClientAuth::PrivateKeyJwt) => "client-jwt",
+        _ => "client-secret",
+    };
+    fields.insert("clientAuthenticatorType".into(), json!(authenticator));
+    let pkce = match technical.pkce {
+        Some(Pkce::S256) => "S256",
+        Some(Pkce::Plain) => "plain",
+        Some(Pkce::Disabled) => "",
+        None if public => "S256",
+        None => "",
+    };
+    set_attribute(fields, "pkce.code.challenge.method", pkce);
+    set_attribute(
+        fields,
+        "post.logout.redirect.uris",
+        &technical.post_logout_redirect_uris.join("##"),
+    );
+    let jwks = technical.jwks_url.as_deref().unwrap_or("");
+    set_flag(fields, "use.jwks.url", !jwks.is_empty());
+    set_attribute(fields, "jwks.url", jwks);
+}
+
+/// Sets a client attribute; an empty value means "must be absent".
+fn set_attribute(fields: &mut Fields, key: &str, value: &str) {
+    let value = if value.is_empty() {
+        Value::Null
+    } else {
+        json!(value)
+    };
+    fields.insert(attribute_path(key), value);
+}
+
+fn set_flag(fields: &mut Fields, key: &str, on: bool) {
+    set_attribute(fields, key, if on { "true" } else { "false" });
+}
+
+/// The client role. Which pilot users hold it directly is bookkept by the grant operations
+/// themselves (see [`crate::state::PILOT_USERS_ATTRIBUTE`]), not compared here.
+fn owned_role(record: &RecordRef<'_>) -> Role {
+    let mut fields = Fields::new();
+    fields.insert(
+        "description".into(),
+        json!(format!(
+            "Access to {} (granted to the group of record {})",
+            record.federation.partner, record.id
+        )),
+    );
+    fields.insert(attribute_path(OWNER_ATTRIBUTE), json!([record.id]));
+    Role { fields }
+}
+
+/// Adds the access group (and any missing parents) with the record as an owner, and the
+/// grant of the client role.
+fn add_group(state: &mut RealmState, path: &str, record_id: &str, client_id: &str, role: &str) {
+    if let Some(parent) = state::group_parent(path) {
+        ensure_owned_group(state, parent, record_id);
+    }
+    let group = ensure_owned_group(state, path, record_id);
+    group
+        .client_roles
+        .entry(client_id.to_owned())
+        .or_default()
+        .insert(role.to_owned());
+}
+
+fn ensure_owned_group<'s>(state: &'s mut RealmState, path: &str, record_id: &str) -> &'s mut Group {
+    if let Some(parent) = state::group_parent(path) {
+        ensure_owned_group(state, parent, record_id);
+    }
+    let group = state.groups.entry(path.to_owned()).or_default();
+    let mut owners = group.owners();
+    owners.insert(record_id.to_owned());
+    group
+        .fields
+        .insert(attribute_path(OWNER_ATTRIBUTE), json!(owners));
+    group
+}
+
+fn mappers(federation: &Federation, profile: &AttributeProfile) -> BTreeMap<String, Mapper> {
+    federation
+        .attributes_shared
+        .iter()
+        .filter_map(|shared| resolve(shared, profile))
+        .filter_map(|(name, definition)| {
+            let mapper = match federation.protocol {
+                Protocol::Saml => saml_mapper(definition)?,
+                Protocol::Oidc => oidc_mapper(definition)?,
+            };
+            Some((name, mapper))
+        })
+        .collect()
+}
+
+fn resolve<'p>(
+    shared: &'p SharedAttribute,
+    profile: &'p AttributeProfile,
+) -> Option<(String, &'p AttributeDefinition)> {
+    match shared {
+        SharedAttribute::Named(name) => Some((name.clone(), profile.attributes.get(name)?)),
+        SharedAttribute::Custom(definition) => Some((definition.name.clone()?, definition)),
+    }
+}
+
+fn saml_mapper(definition: &AttributeDefinition) -> Option<Mapper> {
+    let release = definition.saml.as_ref()?;
+    let mut config = BTreeMap::from([
+        ("attribute.name".to_owned(), release.name.clone()),
+        (
+            "attribute.nameformat".to_owned(),
+            release.name_format.keycloak_value().to_owned(),
+        ),
+        (
+            "friendly.name".to_owned(),
+            release.friendly_name.clone().unwrap_or_default(),
+        ),
+    ]);
+    config.retain(|_, value| !value.is_empty());
+    let mapper_type = match &definition.source {
+        AttributeSource::Property(property) => {
+            config.insert("user.attribute".into(), property.clone());
+            "saml-user-property-mapper"
+        }
+        AttributeSource::Attribute(attribute) => {
+            config.insert("user.attribute".into(), attribute.clone());
+            config.insert("aggregate.attrs".into(), "false".into());
+            "saml-user-attribute-mapper"
+        }
+        AttributeSource::Groups => {
+            config.insert("single".into(), "true".into());
+            config.insert("full.path".into(), "false".into());
+            "saml-group-membership-mapper"
+        }
+        AttributeSource::Roles => {
+            config.insert("single".into(), "true".into());
+            "saml-role-list-mapper"
+        }
+    };
+    Some(Mapper {
+        protocol: "saml".into(),
+        mapper_type: mapper_type.into(),
+        config,
+    })
+}
+
+fn oidc_mapper(definition: &AttributeDefinition) -> Option<Mapper> {
+    let release = definition.oidc.as_ref()?;
+    // Every token flag explicitly: Keycloak's treatment of absent flags differs by version.
+    let mut config = BTreeMap::from([
+        ("claim.name".to_owned(), release.claim.clone()),
+        ("id.token.claim".to_owned(), "true".to_owned()),
+        ("access.token.claim".to_owned(), "true".to_owned()),
+        ("userinfo.token.claim".to_owned(), "true".to_owned()),
+        ("introspection.token.claim".to_owned(), "true".to_owned()),
+        ("lightweight.claim".to_owned(), "false".to_owned()),
+    ]);
+    let json_type = release.json_type.clone().unwrap_or_else(|| "String".into());
+    let mapper_type = match &definition.source {
+        AttributeSource::Property(property) => {
+            config.insert("user.attribute".into(), property.clone());
+            config.insert("jsonType.label".into(), json_type);
+            "oidc-usermodel-property-mapper"
+        }
+        AttributeSource::Attribute(attribute) => {
+            config.insert("user.attribute".into(), attribute.clone());
+            config.insert("jsonType.label".into(), json_type);
+            config.insert("multivalued".into(), release.multivalued.to_string());
+            config.insert("aggregate.attrs".into(), "false".into());
+            "oidc-usermodel-attribute-mapper"
+        }
+        AttributeSource::Groups => {
+            config.insert("full.path".into(), "false".into());
+            "oidc-group-membership-mapper"
+        }
+        AttributeSource::Roles => {
+            config.insert("jsonType.label".into(), json_type);
+            config.insert("multivalued".into(), "true".into());
+            "oidc-usermodel-realm-role-mapper"
+        }
+    };
+    Some(Mapper {
+        protocol: "openid-connect".into(),
+        mapper_type: mapper_type.into(),
+        config,
+    })
+}
+
+/// The enforcement flow of keycloak-admin-api.md §6.3: sign the user in (cookie, IdP
+/// redirector, or password plus OTP for users who have one), then deny anyone who lacks the
+/// client role. The role check sits in its own top-level conditional sub-flow so that it also
+/// runs for SSO-cookie logins, which skip the forms.
+fn restrict_flow(record: &RecordRef<'_>, client_id: &str, role: &str) -> Flow {
+    let alias = restrict_flow_alias(record.id);
+    let authenticator = |provider: &str, requirement| FlowStep {
+        requirement,
+        kind: StepKind::Authenticator {
+            provider: provider.into(),
+            config: None,
+        },
+    };
+    let sub_flow = |suffix: &str, requirement, steps| FlowStep {
+        requirement,
+        kind: StepKind::SubFlow {
+            alias: format!("{alias} {suffix}"),
+            steps,
+        },
+    };
+    let otp = sub_flow(
+        "otp",
+        Requirement::Conditional,
+        vec![
+            authenticator("conditional-user-configured", Requirement::Required),
+            authenticator("auth-otp-form", Requirement::Required),
+        ],
+    );
+    let forms = sub_flow(
+        "forms",
+        Requirement::Alternative,
+        vec![
+            authenticator("auth-username-password-form", Requirement::Required),
+            otp,
+        ],
+    );
+    let sign_in = sub_flow(
+        "sign-in",
+        Requirement::Required,
+        vec![
+            authenticator("auth-cookie", Requirement::Alternative),
+            authenticator("identity-provider-redirector", Requirement::Alternative),
+            forms,
+        ],
+    );
+    let role_condition = FlowStep {
+        requirement: Requirement::Required,
+        kind: StepKind::Authenticator {
+            provider: "conditional-user-role".into(),
+            config: Some(AuthenticatorConfig {
+                alias: format!("{alias}-role"),
+                // Keycloak splits `clientId.role` at the last dot, so clientIds with dots work.
+                config: BTreeMap::from([
+                    ("condUserRole".to_owned(), format!("{client_id}.{role}")),
+                    ("negate".to_owned(), "true".to_owned()),
+                ]),
+            }),
+        },
+    };
+    let gate = sub_flow(
+        "gate",
+        Requirement::Conditional,
+        vec![
+            role_condition,
+            authenticator("deny-access-authenticator", Requirement::Required),
+        ],
+    );
+    Flow {
+        description: Flow::marked_description(
+            &format!(
+                "Browser flow for {}: only holders of the client role {role} may sign in.",
+                record.federation.partner
+            ),
+            record.id,
+        ),
+        steps: vec![sign_in, gate],
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,286 @@
+//! The realm-file target: a Keycloak realm export (RealmRepresentation JSON) read into memory,
+//! changed by operations, and written back atomically on commit.
+//!
+//! Only the objects fedctl manages are touched; every other field of the export — known to
+//! fedctl or not — is carried through unchanged, in its original order.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde_json::{Map, Value, json};
+
+use super::realm_json as rj;
+use crate::fsutil::{self, Mode};
+use crate::reconcile::Operation;
+use crate::state::{Fields, RealmState};
+use crate::target::{Scope, Target, TargetError};
+
+pub struct RealmFile {
+    path: PathBuf,
+    realm: String,
+    document: Mutex<Value>,
+    trailing_newline: bool,
+}
+
+impl RealmFile {
+    /// Opens an existing export, or starts a minimal realm named `realm` if the file does not
+    /// exist (written on commit, importable with `kc.sh import`).
+    pub fn open_or_create(path: &Path, realm: &str) -> Result<RealmFile, TargetError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(RealmFile {
+                path: path.to_owned(),
+                realm: realm.to_owned(),
+                document: Mutex::new(rj::minimal_realm(realm)),
+                trailing_newline: true,
+            }),
+            Err(source) => Err(TargetError::ReadFile {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    pub fn open(path: &Path) -> Result<RealmFile, TargetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TargetError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<RealmFile, TargetError> {
+        let not_a_realm = |reason: String| TargetError::NotARealm {
+            path: path.to_owned(),
+            reason,
+        };
+        let document: Value = serde_json::from_str(text).map_err(|e| not_a_realm(e.to_string()))?;
+        let realm = document
+            .get("realm")
+            .and_then(Value::as_str)
+            .ok_or_else(|| not_a_realm("no top-level \"realm\" name".into()))?
+            .to_owned();
+        Ok(RealmFile {
+            path: path.to_owned(),
+            realm,
+            document: Mutex::new(document),
+            trailing_newline: text.ends_with('\n'),
+        })
+    }
+
+    /// A copy of the whole document (for commands that read more than the managed objects).
+    pub fn document(&self) -> Value {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Value> {
+        // A poisoned lock means an operation panicked mid-change: nothing is committed then.
+        self.document
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn serialise(&self) -> Vec<u8> {
+        let mut text = serde_json::to_string_pretty(&*self.lock()).expect("JSON values serialise");
+        if self.trailing_newline {
+            text.push('\n');
+        }
+        text.into_bytes()
+    }
+}
+
+impl Target for RealmFile {
+    fn describe(&self) -> String {
+        format!("realm file {}", self.path.display())
+    }
+
+    fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    async fn observe(&self, _scope: &Scope) -> Result<RealmState, TargetError> {
+        // The whole realm is in memory: everything is observed, scope or not.
+        Ok(rj::observe(&self.lock()))
+    }
+
+    async fn execute(&self, operation: &Operation) -> Result<(), TargetError> {
+        let mut document = self.lock();
+        execute(&mut document, operation)
+    }
+
+    async fn commit(&self) -> Result<(), TargetError> {
+        fsutil::write_atomic(&self.path, &self.serialise(), Mode::KeepExisting)?;
+        Ok(())
+    }
+}
+
+fn missing(object: String) -> TargetError {
+    TargetError::Missing { object }
+}
+
+fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetError> {
+    use Operation::*;
+    match operation {
+        CreateGroup { path, fields } => {
+            rj::create_group(document, path)
+                .ok_or_else(|| missing(format!("parent of group {path}")))?;
+            update_group(document, path, fields)
+        }
+        UpdateGroup { path, fields } => update_group(document, path, fields),
+        DeleteGroup { path } => {
+            rj::delete_group(document, path);
+            Ok(())
+        }
+        CreateClient { client_id, fields } => {
+            rj::create_client(document, client_id);
+            update_client(document, client_id, fields)
+        }
+        UpdateClient { client_id, fields } => update_client(document, client_id, fields),
+        DeleteClient { client_id } => {
+            rj::delete_client(document, client_id);
+            Ok(())
+        }
+        CreateMapper {
+            client_id,
+            name,
+            mapper,
+        }
+        | UpdateMapper {
+            client_id,
+            name,
+            mapper,
+        } => {
+            let client = client_mut(document, client_id)?;
+            rj::put_mapper(client, name, mapper);
+            Ok(())
+        }
+        DeleteMapper { client_id, name } => {
+            if let Ok(client) = client_mut(document, client_id) {
+                rj::delete_mapper(client, name);
+            }
+            Ok(())
+        }
+        CreateRole {
+            client_id,
+            role,
+            fields,
+        } => {
+            let container = rj::ensure_id(client_mut(document, client_id)?);
+            let role_json = rj::create_role(document, client_id, role, container);
+            rj::set_list_fields(role_json, fields);
+            Ok(())
+        }
+        UpdateRole {
+            client_id,
+            role,
+            fields,
+        } => {
+            let role_json = rj::role_mut(document, client_id, role)
+                .ok_or_else(|| missing(format!("client role {role} of {client_id}")))?;
+            rj::set_list_fields(role_json, fields);
+            Ok(())
+        }
+        DeleteRole { client_id, role } => {
+            rj::delete_role(document, client_id, role);
+            Ok(())
+        }
+        GrantGroupRole {
+            path,
+            client_id,
+            role,
+        } => {
+            let group =
+                rj::group_mut(document, path).ok_or_else(|| missing(format!("group {path}")))?;
+            rj::grant(group, client_id, role, true);
+            Ok(())
+        }
+        RevokeGroupRole {
+            path,
+            client_id,
+            role,
+        } => {
+            if let Some(group) = rj::group_mut(document, path) {
+                rj::grant(group, client_id, role, false);
+            }
+            Ok(())
+        }
+        GrantUserRole {
+            username,
+            client_id,
+            role,
+        } => pilot_grant(document, username, client_id, role, true),
+        RevokeUserRole {
+            username,
+            client_id,
+            role,
+        } => pilot_grant(document, username, client_id, role, false),
+        CreateFlow { alias, flow } | ReplaceFlow { alias, flow } => {
+            rj::delete_flow(document, alias);
+            rj::create_flow(document, alias, flow);
+            Ok(())
+        }
+        DeleteFlow { alias } => {
+            rj::delete_flow(document, alias);
+            Ok(())
+        }
+        BindBrowserFlow { client_id, flow } => bind(document, client_id, flow.as_deref()),
+    }
+}
+
+fn client_mut<'d>(
+    document: &'d mut Value,
+    client_id: &str,
+) -> Result<&'d mut Map<String, Value>, TargetError> {
+    rj::client_mut(document, client_id).ok_or_else(|| missing(format!("client {client_id}")))
+}
+
+fn update_client(
+    document: &mut Value,
+    client_id: &str,
+    fields: &Fields,
+) -> Result<(), TargetError> {
+    let client = client_mut(document, client_id)?;
+    rj::set_string_fields(client, fields);
+    Ok(())
+}
+
+fn update_group(document: &mut Value, path: &str, fields: &Fields) -> Result<(), TargetError> {
+    let group = rj::group_mut(document, path).ok_or_else(|| missing(format!("group {path}")))?;
+    rj::set_list_fields(group, fields);
+    Ok(())
+}
+
+fn bind(document: &mut Value, client_id: &str, flow: Option<&str>) -> Result<(), TargetError> {
+    let flow_id = match flow {
+        Some(alias) => {
+            Some(rj::flow_id(document, alias).ok_or_else(|| missing(format!("flow {alias}")))?)
+        }
+        None => None,
+    };
+    let client = client_mut(document, client_id)?;
+    let overrides = rj::object_entry(client, "authenticationFlowBindingOverrides");
+    match flow_id {
+        Some(id) => overrides.insert("browser".into(), json!(id)),
+        None => overrides.remove("browser"),
+    };
+    Ok(())
+}
+
+/// Grants or revokes a pilot user's direct role, keeping the role's bookkeeping of pilots in step.
+fn pilot_grant(
+    document: &mut Value,
+    username: &str,
+    client_id: &str,
+    role: &str,
+    on: bool,
+) -> Result<(), TargetError> {
+    match rj::user_mut(document, username) {
+        Some(user) => rj::grant(user, client_id, role, on),
+        None if on => return Err(missing(format!("user {username}"))),
+        None => {}
+    }
+    let role_json = rj::role_mut(document, client_id, role)
+        .ok_or_else(|| missing(format!("client role {role} of {client_id}")))?;
+    rj::track_pilot(role_json, username, on);
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Executing a plan against a target: phase by phase (see [`Operation::phase`]), the
+//! operations of one phase concurrently (they are independent), stopping after the first
+//! phase with a failure so nothing is built on top of a missing object. The report says what
+//! was done, what failed and what was not attempted; rerunning plan/apply converges.
+
+use futures_util::stream::{self, StreamExt};
+
+use super::plan::{Change, Plan};
+use crate::target::{Target, TargetError};
+
+#[derive(Debug, Default)]
+pub struct ApplyReport<'p> {
+    pub done: Vec<&'p Change>,
+    pub failed: Vec<(&'p Change, TargetError)>,
+    pub not_attempted: Vec<&'p Change>,
+}
+
+impl ApplyReport<'_> {
+    pub fn succeeded(&self) -> bool {
+        self.failed.is_empty() && self.not_attempted.is_empty()
+    }
+}
+
+/// Runs every operation of `plan`, at most `concurrency` at a time, calling `progress` after
+/// each one. The target is committed only when every operation succeeded.
+pub async fn apply<'p, T: Target>(
+    target: &T,
+    plan: &'p Plan,
+    concurrency: usize,
+    mut progress: impl FnMut(&Change),
+) -> Result<ApplyReport<'p>, TargetError> {
+    let mut report = ApplyReport::default();
+    let executable: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.operation.is_some())
+        .collect();
+    let mut phases = executable.chunk_by(|a, b| phase(a) == phase(b));
+    for batch in phases.by_ref() {
+        let results: Vec<(&Change, Result<(), TargetError>)> = stream::iter(batch.iter().copied())
+            .map(|change| async move {
+                let operation = change.operation.as_ref().expect("filtered above");
+                (change, target.execute(operation).await)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        for (change, result) in results {
+            progress(change);
+            match result {
+                Ok(()) => report.done.push(change),
+                Err(error) => report.failed.push((change, error)),
+            }
+        }
+        if !report.failed.is_empty() {
+            break;
+        }
+    }
+    report.not_attempted = phases.flatten().copied().collect();
+    if report.failed.is_empty() {
+        target.commit().await?;
+    }
+    Ok(report)
+}
+
+fn phase(change: &Change) -> u8 {
+    change.operation.as_ref().map_or(u8::MAX, |op| op.phase())
+}

@@ -1,0 +1,285 @@
+//! XML-signature verification of metadata against a configured signer certificate, with the
+//! `xmlsec1` tool (Debian package `xmlsec1`).
+//!
+//! xmlsec1 checks the cryptography; fedctl checks what xmlsec1 does not: that the signature
+//! covers the whole document (it sits on the root and references the root, whose ID is
+//! unique), so a validly signed fragment cannot vouch for unsigned content around it
+//! (signature wrapping). Keys or certificates inside the document are never trusted: xmlsec1
+//! is told to ignore `KeyInfo` content and only the configured signer is loaded.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+
+use super::model::{Metadata, Position};
+use super::parse::parse_metadata;
+use super::xml::{MD, MetadataError};
+use crate::x509::{self, CertError, CertInfo};
+
+/// Why metadata was refused by signature verification.
+#[derive(Debug, thiserror::Error)]
+pub enum SignatureError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("signer certificate {}: {source}", path.display())]
+    Signer { path: PathBuf, source: CertError },
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    #[error("no signer certificate given to verify the metadata with")]
+    NoSigner,
+    #[error("the metadata is not signed, but a signer is configured: unsigned metadata is refused")]
+    Unsigned,
+    #[error(
+        "{position}: the first signature is not a child of the document root; a signature over \
+         part of the document does not vouch for the rest (signature wrapping)"
+    )]
+    NotOnRoot { position: Position },
+    #[error(
+        "{position}: the signature has {count} references; exactly one, to the document root, is accepted"
+    )]
+    ReferenceCount { count: usize, position: Position },
+    #[error(
+        "{position}: the signature references {uri:?}, not the document root ({expected}); \
+         it does not cover the whole document"
+    )]
+    NotRootReference {
+        uri: String,
+        expected: String,
+        position: Position,
+    },
+    #[error(
+        "the root ID {id:?} is carried by {uses} elements, so the signature reference is ambiguous"
+    )]
+    AmbiguousId { id: String, uses: usize },
+    #[error(
+        "{position}: signature transform {algorithm:?} is not accepted (only enveloped-signature and canonicalisation)"
+    )]
+    Transform {
+        algorithm: String,
+        position: Position,
+    },
+    #[error("the metadata was modified after it was signed (digest mismatch): {detail}")]
+    DigestMismatch { detail: String },
+    #[error("the signature was not made with the configured signer's key ({signers}): {detail}")]
+    WrongSigner { signers: String, detail: String },
+    #[error("xmlsec1 refused the signature: {detail}")]
+    Invalid { detail: String },
+    #[error(
+        "xmlsec1 is not installed; install the Debian package xmlsec1 (apt-get install xmlsec1)"
+    )]
+    ToolMissing,
+    #[error("running xmlsec1: {0}")]
+    Tool(std::io::Error),
+}
+
+/// The canonicalisation and enveloped-signature transforms: anything else (XPath, XSLT)
+/// could make the signature cover less than the document.
+const ALLOWED_TRANSFORMS: [&str; 7] = [
+    "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+    "http://www.w3.org/2006/12/xml-c14n11",
+    "http://www.w3.org/2006/12/xml-c14n11#WithComments",
+];
+
+/// Verifies the metadata file's signature with the certificate(s) of a PEM file (several
+/// certificates: any of them may have signed, for signer key rollover). Returns the metadata
+/// parsed from exactly the bytes that were verified, so nothing can change in between.
+pub fn verify_signature(
+    xml_path: &Path,
+    signer_pem_path: &Path,
+) -> Result<Metadata, SignatureError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| SignatureError::Read {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let xml = read(xml_path)?;
+    let pem = read(signer_pem_path)?;
+    let signers = x509::parse_pem(&String::from_utf8_lossy(&pem)).map_err(|source| {
+        SignatureError::Signer {
+            path: signer_pem_path.to_owned(),
+            source,
+        }
+    })?;
+    verify_signed_metadata(&xml, &signers)
+}
+
+/// [`verify_signature`] for metadata already in memory (fetched from a URL).
+pub fn verify_signed_metadata(
+    xml: &[u8],
+    signers: &[CertInfo],
+) -> Result<Metadata, SignatureError> {
+    if signers.is_empty() {
+        return Err(SignatureError::NoSigner);
+    }
+    let metadata = parse_metadata(xml)?;
+    check_coverage(&metadata)?;
+    let document = temp_file(xml)?;
+    let mut failures = Vec::new();
+    for signer in signers {
+        let pem = temp_file(to_pem(signer).as_bytes())?;
+        match run_xmlsec(document.path(), pem.path())? {
+            None => return Ok(metadata),
+            Some(detail) => failures.push(detail),
+        }
+    }
+    Err(classify(failures, signers))
+}
+
+/// The structural rules that make "xmlsec1 says OK" mean "the whole document is signed".
+fn check_coverage(metadata: &Metadata) -> Result<(), SignatureError> {
+    let signature = metadata
+        .signature
+        .as_ref()
+        .ok_or(SignatureError::Unsigned)?;
+    let position = signature.position;
+    if !signature.on_root {
+        return Err(SignatureError::NotOnRoot { position });
+    }
+    let [reference] = signature.references.as_slice() else {
+        return Err(SignatureError::ReferenceCount {
+            count: signature.references.len(),
+            position,
+        });
+    };
+    let uri = reference.uri.as_deref().unwrap_or("");
+    let covers_root = uri.is_empty()
+        || metadata
+            .root_id
+            .as_deref()
+            .is_some_and(|id| uri.strip_prefix('#') == Some(id));
+    if !covers_root {
+        let expected = metadata
+            .root_id
+            .as_deref()
+            .map_or("URI \"\"".to_owned(), |id| format!("URI \"#{id}\""));
+        return Err(SignatureError::NotRootReference {
+            uri: uri.to_owned(),
+            expected,
+            position,
+        });
+    }
+    if let Some(id) = &metadata.root_id
+        && metadata.root_id_uses > 1
+    {
+        return Err(SignatureError::AmbiguousId {
+            id: id.clone(),
+            uses: metadata.root_id_uses,
+        });
+    }
+    if let Some(algorithm) = reference
+        .transforms
+        .iter()
+        .find(|t| !ALLOWED_TRANSFORMS.contains(&t.as_str()))
+    {
+        return Err(SignatureError::Transform {
+            algorithm: algorithm.clone(),
+            position,
+        });
+    }
+    Ok(())
+}
+
+/// Runs xmlsec1; `None` when the signature verifies, else its diagnostics.
+fn run_xmlsec(document: &Path, signer_pem: &Path) -> Result<Option<String>, SignatureError> {
+    let output = Command::new("xmlsec1")
+        .arg("--verify")
+        // Only the key loaded below may be used: KeyValue/X509Data in the document are ignored
+        // (a KeyName can only select among loaded keys).
+        .args(["--enabled-key-data", "key-name"])
+        // No remote or file references: only the document itself.
+        .args(["--enabled-reference-uris", "empty,same-doc"])
+        .args(["--id-attr:ID", &format!("{MD}:EntityDescriptor")])
+        .args(["--id-attr:ID", &format!("{MD}:EntitiesDescriptor")])
+        .arg("--pubkey-cert-pem")
+        .arg(signer_pem)
+        .arg(document)
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SignatureError::ToolMissing,
+            _ => SignatureError::Tool(e),
+        })?;
+    if output.status.success() {
+        return Ok(None);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Ok(Some(
+        stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ))
+}
+
+/// Names the failure: a digest mismatch means changed content whichever key is tried; a
+/// signature value that does not match, or a key of another type, means another signer.
+fn classify(failures: Vec<String>, signers: &[CertInfo]) -> SignatureError {
+    const DIGEST: &str = "digest do not match";
+    const OTHER_KEY: [&str; 2] = ["signature verification failed", "key is not found"];
+    if let Some(detail) = failures.iter().find(|d| d.contains(DIGEST)) {
+        return SignatureError::DigestMismatch {
+            detail: excerpt(detail, DIGEST),
+        };
+    }
+    let other_key = failures
+        .iter()
+        .find_map(|d| OTHER_KEY.iter().find(|n| d.contains(*n)).map(|n| (d, *n)));
+    if let Some((detail, needle)) = other_key {
+        let signers = signers
+            .iter()
+            .map(|s| format!("{} SHA-256 {}", s.subject, s.fingerprint_colons()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return SignatureError::WrongSigner {
+            signers,
+            detail: excerpt(detail, needle),
+        };
+    }
+    SignatureError::Invalid {
+        detail: failures.join(" | "),
+    }
+}
+
+/// The xmlsec1 diagnostic line containing `needle`, trimmed of its `func=...:` prefix noise.
+fn excerpt(detail: &str, needle: &str) -> String {
+    detail
+        .split("; ")
+        .find(|line| line.contains(needle))
+        .map(|line| {
+            line.rsplit_once(":error=")
+                .map_or(line, |(_, tail)| tail)
+                .to_owned()
+        })
+        .unwrap_or_else(|| detail.to_owned())
+}
+
+fn to_pem(cert: &CertInfo) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(&cert.der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+fn temp_file(content: &[u8]) -> Result<tempfile::NamedTempFile, SignatureError> {
+    let mut file = tempfile::NamedTempFile::new().map_err(SignatureError::Tool)?;
+    file.write_all(content)
+        .and_then(|()| file.flush())
+        .map_err(SignatureError::Tool)?;
+    Ok(file)
+}

@@ -1,0 +1,118 @@
+//! The identity provider fedctl talks to. Two implementations: a Keycloak realm export file
+//! ([`crate::keycloak::realm_file`]) and a live Keycloak through its admin REST API. The
+//! planner never knows which one it has.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+
+use crate::desired::Desired;
+use crate::reconcile::Operation;
+use crate::state::RealmState;
+
+/// What a plan needs to see: the objects the records name. Targets also report every object
+/// that carries fedctl's marker, so orphans can be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub client_ids: BTreeSet<String>,
+    pub group_paths: BTreeSet<String>,
+    pub flow_aliases: BTreeSet<String>,
+    pub usernames: BTreeSet<String>,
+}
+
+impl Scope {
+    pub fn of(desired: &Desired) -> Scope {
+        let state = &desired.state;
+        Scope {
+            client_ids: state.clients.keys().cloned().collect(),
+            group_paths: state.groups.keys().cloned().collect(),
+            flow_aliases: state.flows.keys().cloned().collect(),
+            usernames: state.users.keys().cloned().collect(),
+        }
+    }
+}
+
+/// A place fedctl can read the realm from and write changes to.
+///
+/// The methods are `async` so a live target can overlap requests; the executor drives them
+/// from one task (no `Send` bound needed), hence the allowed lint.
+#[allow(async_fn_in_trait)]
+pub trait Target {
+    /// For plan headers and messages, e.g. `realm file demo-realm.json`.
+    fn describe(&self) -> String;
+
+    /// The realm this target manages.
+    fn realm(&self) -> &str;
+
+    /// Reads the managed objects (and anything colliding with them).
+    async fn observe(&self, scope: &Scope) -> Result<RealmState, TargetError>;
+
+    /// Executes one operation. Deleting something already gone succeeds.
+    async fn execute(&self, operation: &Operation) -> Result<(), TargetError>;
+
+    /// Makes executed operations durable (the realm file is written here).
+    async fn commit(&self) -> Result<(), TargetError>;
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum TargetError {
+    #[error("cannot read realm file {}", path.display())]
+    #[diagnostic(code(fedctl::realm_file::read))]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{} is not a Keycloak realm export: {reason}", path.display())]
+    #[diagnostic(
+        code(fedctl::realm_file::format),
+        help(
+            "export a realm with `kc.sh export --realm NAME --file FILE`, or the admin console's partial export"
+        )
+    )]
+    NotARealm { path: PathBuf, reason: String },
+
+    #[error(transparent)]
+    #[diagnostic(code(fedctl::write))]
+    Write(#[from] crate::fsutil::WriteError),
+
+    #[error("the records are for realm `{records}` but the target holds realm `{target}`")]
+    #[diagnostic(
+        code(fedctl::realm_mismatch),
+        help(
+            "point fedctl at the right realm (--realm-file, --realm) or fix your_entity_id in the records"
+        )
+    )]
+    RealmMismatch { records: String, target: String },
+
+    #[error("{object} does not exist in the realm")]
+    #[diagnostic(code(fedctl::missing))]
+    Missing { object: String },
+
+    #[error("Keycloak refused to {action}: HTTP {status}: {message}")]
+    #[diagnostic(code(fedctl::keycloak::refused))]
+    Refused {
+        action: String,
+        status: u16,
+        message: String,
+    },
+
+    #[error("cannot reach Keycloak at {url}: {reason}")]
+    #[diagnostic(code(fedctl::keycloak::unreachable))]
+    Unreachable { url: String, reason: String },
+
+    #[error("authentication to Keycloak failed: {0}")]
+    #[diagnostic(
+        code(fedctl::keycloak::auth),
+        help(
+            "set KEYCLOAK_CLIENT_ID/KEYCLOAK_CLIENT_SECRET (service account) or KEYCLOAK_USER/KEYCLOAK_PASSWORD"
+        )
+    )]
+    Auth(String),
+
+    #[error("{0}")]
+    #[diagnostic(code(fedctl::target::config))]
+    Config(String),
+}
