@@ -33,6 +33,8 @@ pub enum Command {
     Apply(commands::apply::Args),
     /// Scaffold a new federation record from templates/.
     New(commands::new::Args),
+    /// Access review: who can sign in to each partner application, as a sheet to sign off.
+    Review(commands::review::Args),
     /// Check the expiry of every certificate the federations depend on (monitoring-plugin
     /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
     Certs(commands::certs::Args),

@@ -20,6 +20,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Certs(#[from] crate::commands::certs::CertsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Review(#[from] crate::review::ReviewError),
 }
 
 impl Error {

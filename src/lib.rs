@@ -16,6 +16,7 @@ pub mod logging;
 pub mod profile;
 pub mod reconcile;
 pub mod record;
+pub mod review;
 pub mod saml;
 pub mod state;
 pub mod target;

@@ -1014,6 +1014,10 @@ fn another_signer_is_refused() {
     };
     assert!(signers.contains("InCommon"), "{signers}");
 
+    assert!(matches!(
+        saml::verify_signed_metadata(&bytes, &[]),
+        Err(SignatureError::NoSigner)
+    ));
     // With several signers (rollover) one match is enough.
     let right = x509::parse_pem(&std::fs::read_to_string(fixture(SIGNER)).unwrap()).unwrap();
     let both = [incommon_signer, right].concat();

@@ -7,6 +7,7 @@ pub mod certs;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
+pub mod review;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Apply(args) => apply::run(&args),
         Command::New(args) => new::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Review(args) => review::run(&args),
     }
 }

@@ -90,12 +90,15 @@ impl<'a> Parser<'a> {
         let item = self.cursor.next()?;
         match &item {
             Item::Open(open) => {
-                let id = self.cursor.attr(open, "ID")?.map(|id| id.into_owned());
-                if self.cursor.depth() == 1 {
-                    self.root_id_uses = usize::from(id.is_some());
-                    self.root_id = id;
-                } else if id.is_some() && id == self.root_id {
-                    self.root_id_uses += 1;
+                // Most elements carry no ID: a substring test spares parsing their attributes.
+                if open.start.attributes_raw().contains("ID") {
+                    let id = self.cursor.attr(open, "ID")?;
+                    if self.cursor.depth() == 1 {
+                        self.root_id_uses = usize::from(id.is_some());
+                        self.root_id = id.map(|id| id.into_owned());
+                    } else if id.is_some() && id.as_deref() == self.root_id.as_deref() {
+                        self.root_id_uses += 1;
+                    }
                 }
                 self.signature.open(&mut self.cursor, open)?;
             }
