@@ -42,7 +42,10 @@ fn plan_once(records: &RecordArgs, realm_file: &Path) -> (usize, Duration) {
     let start = Instant::now();
     let set = fedctl::record::load(records).expect("records are valid");
     let desired = desired::compile(
-        set.records.iter().map(|r| RecordRef { id: &r.id, federation: &r.record.federation }),
+        set.records.iter().map(|r| RecordRef {
+            id: &r.id,
+            federation: &r.record.federation,
+        }),
         &set.profile,
     );
     let target = RealmFile::open(realm_file).expect("realm file");
@@ -70,12 +73,18 @@ fn main() {
         std::fs::write(records_dir.join(format!("partner-{i:04}.yaml")), record(i)).unwrap();
     }
     let realm_file = dir.path().join("realm.json");
-    let records = RecordArgs { paths: vec![records_dir], attribute_profile: None };
+    let records = RecordArgs {
+        paths: vec![records_dir],
+        attribute_profile: None,
+    };
 
     // Set-up: apply once so the realm holds every record's objects.
     let set = fedctl::record::load(&records).unwrap();
     let desired = desired::compile(
-        set.records.iter().map(|r| RecordRef { id: &r.id, federation: &r.record.federation }),
+        set.records.iter().map(|r| RecordRef {
+            id: &r.id,
+            federation: &r.record.federation,
+        }),
         &set.profile,
     );
     let target = RealmFile::open_or_create(&realm_file, "bench").unwrap();
@@ -86,7 +95,9 @@ fn main() {
     let size = std::fs::metadata(&realm_file).unwrap().len();
     drop((set, desired, target, observed, plan));
 
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| plan_once(&records, &realm_file).1).collect();
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| plan_once(&records, &realm_file).1)
+        .collect();
     times.sort();
     let median = times[RUNS / 2];
     println!(

@@ -286,7 +286,9 @@ fn mappers(federation: &Federation, profile: &AttributeProfile) -> BTreeMap<Stri
         .collect()
 }
 
-fn resolve<'p>(
+/// The profile definition of a released attribute, with the name its mapper gets; `None`
+/// for a name the profile lacks (validation reports it).
+pub fn resolve<'p>(
     shared: &'p SharedAttribute,
     profile: &'p AttributeProfile,
 ) -> Option<(String, &'p AttributeDefinition)> {

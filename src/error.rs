@@ -23,6 +23,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Review(#[from] crate::review::ReviewError),
 }
 
