@@ -69,6 +69,15 @@ pub enum ExportError {
     )]
     NoSigningKey { target: String },
 
+    #[error("export-metadata reads realm files only, not live targets, for now")]
+    #[diagnostic(
+        code(fedctl::export::live_target),
+        help(
+            "export the realm with `kc.sh export --realm NAME --file FILE` and pass --realm-file FILE"
+        )
+    )]
+    LiveTarget,
+
     #[error(
         "record {record}: your_entity_id {entity_id:?} is not of the form https://HOST/realms/REALM"
     )]
@@ -164,6 +173,10 @@ impl OurSide {
                     clients,
                 })
             }
+            // Live targets land separately; until this command reads Keycloak's descriptor
+            // through them, they get a clear refusal instead of a build break.
+            #[allow(unreachable_patterns)]
+            _ => Err(ExportError::LiveTarget),
         }
     }
 
