@@ -27,6 +27,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    PartnerMetadata(#[from] crate::metadata_source::PartnerMetadataError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Review(#[from] crate::review::ReviewError),
 }
 
