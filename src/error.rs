@@ -24,6 +24,14 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    PartnerMetadata(#[from] crate::metadata_source::PartnerMetadataError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Review(#[from] crate::review::ReviewError),
 }
 
