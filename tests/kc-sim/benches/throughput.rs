@@ -16,15 +16,44 @@ const SECONDS: u64 = 5;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = kc_sim::Simulator::builder().token_lifespan(Duration::from_secs(3600)).start().expect("simulator");
+    let sim = kc_sim::Simulator::builder()
+        .token_lifespan(Duration::from_secs(3600))
+        .start()
+        .expect("simulator");
     let base = sim.url();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
-    let form = [("grant_type", "password"), ("client_id", "admin-cli"), ("username", "admin"), ("password", "admin")];
-    let token: serde_json::Value =
-        http.post(format!("{base}/realms/master/protocol/openid-connect/token")).form(&form).send().await.unwrap().json().await.unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "admin-cli"),
+        ("username", "admin"),
+        ("password", "admin"),
+    ];
+    let token: serde_json::Value = http
+        .post(format!(
+            "{base}/realms/master/protocol/openid-connect/token"
+        ))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let token = token["access_token"].as_str().unwrap().to_string();
-    let id = sim.client("master", "admin-cli").unwrap()["id"].as_str().unwrap().to_string();
-    for (name, path) in [("GET client by id", format!("/admin/realms/master/clients/{id}")), ("GET groups", "/admin/realms/master/groups".to_string())] {
+    let id = sim.client("master", "admin-cli").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (name, path) in [
+        (
+            "GET client by id",
+            format!("/admin/realms/master/clients/{id}"),
+        ),
+        ("GET groups", "/admin/realms/master/groups".to_string()),
+    ] {
         let done = Arc::new(AtomicU64::new(0));
         let failed = Arc::new(AtomicU64::new(0));
         let until = Instant::now() + Duration::from_secs(SECONDS);
