@@ -13,6 +13,7 @@ pub mod error;
 pub mod fsutil;
 pub mod keycloak;
 pub mod logging;
+pub mod metadata_source;
 pub mod profile;
 pub mod reconcile;
 pub mod record;
