@@ -1,8 +1,9 @@
 //! Realms: list, create (with import of the representation's content), get,
 //! update, delete, and the realm keys (§7.3).
 
-use crate::auth::{Admin, Caller, json_list, json_response, no_content};
+use crate::auth::{Admin, Caller};
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{json_list, json_response, no_content};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::REALM;
 use crate::state::{Realm, Store};
@@ -81,7 +82,7 @@ async fn create(caller: Caller, body: Bytes) -> ApiResult {
     let location = format!(
         "{}/admin/realms/{}",
         caller.base,
-        crate::auth::encode_segment(&name)
+        crate::http::encode_segment(&name)
     );
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
