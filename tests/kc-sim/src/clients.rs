@@ -197,7 +197,7 @@ pub fn create(realm: &mut Realm, mut body: Obj) -> ApiResult<String> {
     }
     if given.contains("protocol") {
         match rep.str("protocol") {
-            Some("saml") => saml_defaults(&mut rep, &client_id),
+            Some("saml") => saml_defaults(&mut rep, &client_id, &|k| given.contains(k)),
             _ => oidc_defaults(&mut rep, &|k| given.contains(k)),
         }
     }
@@ -296,8 +296,10 @@ fn oidc_defaults(rep: &mut Obj, given: &dyn Fn(&str) -> bool) {
     }
 }
 
-fn saml_defaults(rep: &mut Obj, client_id: &str) {
-    rep.entry("frontchannelLogout").or_insert(json!(true));
+fn saml_defaults(rep: &mut Obj, client_id: &str, given: &dyn Fn(&str) -> bool) {
+    if !given("frontchannelLogout") {
+        rep.insert("frontchannelLogout".into(), json!(true));
+    }
     let attrs = attrs_mut(rep);
     for (k, v) in SAML_ATTRIBUTE_DEFAULTS {
         attrs.entry(*k).or_insert(json!(v));
