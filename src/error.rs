@@ -9,6 +9,7 @@ pub enum Error {
     #[diagnostic(code(fedctl::usage))]
     Usage(String),
 
+    /// Federation records (or the attribute profile) with problems, each located.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Records(#[from] crate::record::RecordErrors),

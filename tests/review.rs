@@ -272,8 +272,9 @@ fn keycloak_test_realm_groups_direct_grants_and_composites() {
     assert_eq!(findings(customers, "outside-access").len(), 5);
     assert_eq!(findings(customers, "pilot"), [json!("direct-login")]);
 
-    // A client role inside a realm composite mapped to the parent of the user's group. (A
-    // second record for the same client is a validation error, so it is reviewed on its own.)
+    // A client role inside a realm composite mapped to the parent of the user's group. A
+    // second record for the same client (test-app) is its own run: fedctl allows one record
+    // per client in a set.
     let report = fixture_review(
         "tests/review/fixture-records/testrealm-samples",
         "keycloak/testrealm.json",

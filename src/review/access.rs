@@ -59,6 +59,11 @@ impl Reach {
         Reach(chains)
     }
 
+    /// The target and every role that contains it.
+    pub fn roles(&self) -> impl Iterator<Item = &RoleRef> {
+        self.0.keys()
+    }
+
     /// The composite chain if `role` grants the target, `None` if it does not.
     pub fn via(&self, role: &RoleRef) -> Option<&[RoleRef]> {
         self.0.get(role).map(Vec::as_slice)

@@ -29,13 +29,23 @@ const SERVICE_ACCOUNT_PREFIX: &str = "service-account-";
 const USER_STORAGE: &str = "org.keycloak.storage.UserStorageProvider";
 
 pub fn from_realm_export(document: &Value) -> Result<Directory, CollectError> {
-    let export = Export::deserialize(document).map_err(|e| CollectError::Layout(e.to_string()))?;
-    let users = export.users.ok_or(CollectError::NoUsers)?;
+    let users = document
+        .get("users")
+        .and_then(Value::as_array)
+        .ok_or(CollectError::NoUsers)?;
+    let mut directory = structure(document)?;
+    for representation in users {
+        let (username, facts) = user(representation)?;
+        directory.users.insert(username, facts);
+    }
+    Ok(directory)
+}
+
+/// Everything but the users: groups with their mappings, roles with their composites, clients
+/// (what a partial export holds).
+pub fn structure(document: &Value) -> Result<Directory, CollectError> {
+    let export = Export::deserialize(document).map_err(layout)?;
     let mut directory = Directory {
-        users: users
-            .into_iter()
-            .map(|user| (user.username.clone(), user.facts()))
-            .collect(),
         clients: export.clients.into_iter().map(|c| c.client_id).collect(),
         ..Directory::default()
     };
@@ -58,6 +68,18 @@ pub fn from_realm_export(document: &Value) -> Result<Directory, CollectError> {
         .caveats
         .extend(user_storage_caveat(&export.components));
     Ok(directory)
+}
+
+/// One UserRepresentation (from an export, or a member or role-holder list of the admin API,
+/// where `groups` and role mappings are absent) as its username and facts.
+pub fn user(representation: &Value) -> Result<(String, UserFacts), CollectError> {
+    let user = UserRep::deserialize(representation).map_err(layout)?;
+    let facts = user.facts();
+    Ok((user.username, facts))
+}
+
+fn layout(error: serde_json::Error) -> CollectError {
+    CollectError::Layout(error.to_string())
 }
 
 /// Users kept in LDAP or another user store appear in an export only once imported.
@@ -107,8 +129,6 @@ fn nullable<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> R
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Export {
-    /// Absent (not empty) when the export was made without users.
-    users: Option<Vec<UserRep>>,
     #[serde(default, deserialize_with = "nullable")]
     groups: Vec<GroupRep>,
     #[serde(default, deserialize_with = "nullable")]

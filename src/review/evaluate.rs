@@ -119,7 +119,9 @@ impl Lens<'_> {
             .cloned()
             .collect();
         let grants = self.reach.map(|r| r.grants(user, dir)).unwrap_or_default();
-        let pilot = self.reach.is_some() && self.pilots.iter().any(|p| p == username);
+        // Keycloak stores usernames in lower case; records may not.
+        let pilot =
+            self.reach.is_some() && self.pilots.iter().any(|p| p.eq_ignore_ascii_case(username));
         if groups.is_empty() && grants.is_empty() && !pilot {
             return None;
         }
@@ -286,7 +288,7 @@ fn missing_pilots<'a>(
 ) -> impl Iterator<Item = Finding> + 'a {
     pilots
         .iter()
-        .filter(|p| !directory.users.contains_key(*p))
+        .filter(|p| !directory.users.keys().any(|u| u.eq_ignore_ascii_case(p)))
         .map(|p| {
             user_finding(
                 FindingKind::Pilot,

@@ -94,11 +94,17 @@ fn application(f: &FederationReview) -> String {
 }
 
 fn users_table(out: &mut String, f: &FederationReview) {
-    let _ = writeln!(out, "### Users with access ({})\n", f.users.len());
+    let _ = writeln!(out, "### Users ({})\n", f.users.len());
     if f.users.is_empty() {
-        out.push_str("Nobody.\n\n");
+        out.push_str("Nobody is in the access group or holds the role.\n\n");
         return;
     }
+    out.push_str(if f.role.is_some() {
+        "Everyone in the access group or its sub-groups, or holding the role another way; \
+         *Access* says how.\n\n"
+    } else {
+        "The members of the access group and its sub-groups.\n\n"
+    });
     out.push_str("| Keep | Remove | Username | Name | E-mail | Access | Enabled | Created |\n");
     out.push_str("|:-:|:-:|---|---|---|---|:-:|---|\n");
     for user in &f.users {

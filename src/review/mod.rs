@@ -9,7 +9,8 @@
 //! - [`access`], [`schedule`], [`evaluate`]: who holds the role by which route, due dates,
 //!   findings;
 //! - [`report`]: the result (also the JSON output), rendered by [`markdown`] and [`csv`];
-//! - [`mark`]: recording a completed review in a record file.
+//! - [`mark`]: recording a completed review in a record file;
+//! - [`narrow`]: what a live source must fetch to keep the [`Directory`] contract.
 
 pub mod access;
 pub mod collect;
@@ -18,6 +19,7 @@ pub mod evaluate;
 pub mod mark;
 pub mod markdown;
 pub mod model;
+pub mod narrow;
 pub mod report;
 pub mod schedule;
 

@@ -444,8 +444,16 @@ impl FromRequestParts<Arc<App>> for Caller {
             .realms
             .get(&token_realm)
             .ok_or_else(ApiError::unauthorized)?;
-        let claims = tokens::verify(&realm_keys(app, realm).sig, token)
-            .ok_or_else(ApiError::unauthorized)?;
+        let claims = match app.verified_claims(token, &realm.id) {
+            Some(c) => c,
+            None => {
+                let c = tokens::verify(&realm_keys(app, realm).sig, token)
+                    .ok_or_else(ApiError::unauthorized)?;
+                let c = Arc::new(c);
+                app.remember_verified(token, &realm.id, c.clone());
+                c
+            }
+        };
         let alive =
             claims["exp"].as_i64().is_some_and(|exp| exp > now_secs()) && claims["typ"] == "Bearer";
         let user_id = claims["sub"].as_str().unwrap_or_default().to_string();
