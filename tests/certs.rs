@@ -641,7 +641,7 @@ fn exit_3_when_there_is_nothing_to_check_or_no_live_target_yet() {
     assert_eq!(run.code, 3);
     assert!(
         run.stderr
-            .contains("federations: no such file or directory"),
+            .contains("federations: cannot read: No such file or directory"),
         "{}",
         run.stderr
     );

@@ -22,6 +22,7 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
             get(get_one).put(update).delete(delete),
         )
         .route("/admin/realms/{realm}/keys", get(keys))
+        .route("/admin/serverinfo", get(server_info))
 }
 
 /// Full RealmRepresentation as `GET /admin/realms/{realm}` answers it.
@@ -214,4 +215,24 @@ async fn keys(admin: Admin) -> ApiResult {
             crate::auth::realm_keys(&admin.app, realm).metadata(),
         ))
     })
+}
+
+/// The release reported for each simulated major version (§0: "26.x" = 26.1.2).
+pub fn release(version: u8) -> &'static str {
+    match version {
+        22 => "22.0.5",
+        23 => "23.0.7",
+        24 => "24.0.5",
+        25 => "25.0.6",
+        _ => "26.1.2",
+    }
+}
+
+/// `GET /admin/serverinfo`, reduced to what clients read (the version).
+async fn server_info(caller: Caller) -> ApiResult {
+    let version = release(caller.app.config.version);
+    Ok(json_response(json!({
+        "systemInfo": { "version": version, "serverTime": time::OffsetDateTime::now_utc().to_string() },
+        "profileInfo": { "name": "community", "disabledFeatures": [], "previewFeatures": [], "experimentalFeatures": [] },
+    })))
 }

@@ -178,3 +178,16 @@ async fn protocol_mapper_location() {
         .body;
     assert_eq!(m["consentRequired"], false);
 }
+
+#[tokio::test]
+async fn trailing_slashes_are_ignored_like_resteasy() {
+    let kc = Kc::start().await;
+    let r = kc
+        .post("/", json!({ "realm": "slash", "enabled": true }))
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (201, kc.url("/admin/realms/slash"))
+    );
+    assert_eq!(kc.get("/slash/clients/").await.status, 200);
+}
