@@ -11,7 +11,8 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A whole record file: one federation with one partner.
+/// A whole record file: one federation with one partner, under a top-level `federation:` key
+/// (`fedctl new saml|oidc --partner NAME` writes a scaffold to fill in).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordFile {
@@ -251,11 +252,14 @@ pub enum SharedAttribute {
     Custom(crate::profile::AttributeDefinition),
 }
 
+/// Who to contact about the federation (e-mail addresses, `mailto:` allowed).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contacts {
+    /// The partner's technical contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_technical: Option<String>,
+    /// Our technical contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub your_technical: Option<String>,
 }
