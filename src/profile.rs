@@ -30,8 +30,10 @@ pub struct AttributeDefinition {
     pub name: Option<String>,
     /// Where the value comes from in Keycloak.
     pub source: AttributeSource,
+    /// How the attribute is released in SAML assertions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml: Option<SamlRelease>,
+    /// How the attribute is released as an OIDC claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc: Option<OidcRelease>,
 }
@@ -55,8 +57,10 @@ pub enum AttributeSource {
 pub struct SamlRelease {
     /// SAML attribute `Name`.
     pub name: String,
+    /// SAML attribute `FriendlyName`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
+    /// SAML attribute `NameFormat`: basic (default), uri or unspecified.
     #[serde(default)]
     pub name_format: SamlNameFormat,
 }
@@ -89,6 +93,7 @@ pub struct OidcRelease {
     /// `String` (default), `long`, `int`, `boolean` or `JSON`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_type: Option<String>,
+    /// The claim is a list (groups, roles).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub multivalued: bool,
 }

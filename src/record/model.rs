@@ -32,11 +32,14 @@ pub struct Federation {
     /// Date the federation was established (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub established: Option<IsoDate>,
+    /// How the two sides find and trust each other: entity IDs, endpoints, certificates.
     pub technical: Technical,
+    /// Who may use the federation, who approves that, and how often it is reviewed.
     pub access_control: AccessControl,
     /// Attributes released to the partner: names from the attribute profile, or full mappings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes_shared: Vec<SharedAttribute>,
+    /// Technical contacts on both sides.
     #[serde(default, skip_serializing_if = "Contacts::is_empty")]
     pub contacts: Contacts,
 }
@@ -197,6 +200,7 @@ pub struct AccessControl {
     pub group: String,
     /// Who approves access and signs off reviews.
     pub approver: String,
+    /// How often access is reviewed: monthly, quarterly, semiannual or annual.
     pub review_frequency: ReviewFrequency,
     /// Client role granted to the group (default `access`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -126,13 +126,17 @@ impl Value {
 impl Node {
     /// The node at a field path such as `federation.technical.partner_acs[1]`.
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.walk(path).ok()
-    }
-
-    /// The node at `path`, or the deepest existing node on the way there (a missing field
-    /// is reported where its parent is).
-    pub fn nearest(&self, path: &str) -> &Node {
-        self.walk(path).unwrap_or_else(|deepest| deepest)
+        let mut node = self;
+        for step in steps(path) {
+            node = match (&node.value, step) {
+                (Value::Map(entries), Step::Key(key)) => {
+                    &entries.iter().find(|e| e.key == key)?.value
+                }
+                (Value::Seq(items), Step::Index(i)) => items.get(i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 
     /// The key and value of the map entry at `path`, when `path` names a map entry.
@@ -240,21 +244,6 @@ impl Node {
             };
         }
         Some(node)
-    }
-
-    fn walk(&self, path: &str) -> Result<&Node, &Node> {
-        let mut node = self;
-        for step in steps(path) {
-            let next = match (&node.value, step) {
-                (Value::Map(entries), Step::Key(key)) => {
-                    entries.iter().find(|e| e.key == key).map(|e| &e.value)
-                }
-                (Value::Seq(items), Step::Index(i)) => items.get(i),
-                _ => None,
-            };
-            node = next.ok_or(node)?;
-        }
-        Ok(node)
     }
 }
 
@@ -500,10 +489,9 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_path_resolves_to_the_deepest_existing_node() {
+    fn a_missing_path_has_no_node() {
         let tree = parse("a:\n  b: 1\n").unwrap();
         assert!(tree.get("a.c").is_none());
-        assert_eq!(tree.nearest("a.c.d").pos, tree.get("a").unwrap().pos);
     }
 
     #[test]
