@@ -75,7 +75,10 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&path, b"new", Mode::KeepExisting).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
@@ -87,13 +90,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secret.txt");
         write_atomic(&path, b"s3cr3t", Mode::PrivateOwnerOnly).unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
     fn a_missing_directory_is_an_error_naming_the_file() {
-        let err = write_atomic(Path::new("/nonexistent-dir/x.json"), b"x", Mode::KeepExisting)
-            .unwrap_err();
+        let err = write_atomic(
+            Path::new("/nonexistent-dir/x.json"),
+            b"x",
+            Mode::KeepExisting,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/nonexistent-dir/x.json"));
     }
 }

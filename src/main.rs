@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // reqwest is built without a default TLS provider (no aws-lc); rustls needs one chosen
+    // before the first client is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = fedctl::cli::Cli::parse();
     fedctl::logging::init(cli.verbose);
     match fedctl::commands::run(cli) {

@@ -113,8 +113,7 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    const FIXTURE_PEM: &str =
-        "../shared/fixtures/saml-metadata/certs/python3-saml_signed_metadata_settings1_signer_extracted.pem";
+    const FIXTURE_PEM: &str = "../shared/fixtures/saml-metadata/certs/python3-saml_signed_metadata_settings1_signer_extracted.pem";
 
     #[test]
     fn reads_a_pem_file_and_reports_dates_and_fingerprint() {
@@ -139,12 +138,18 @@ mod tests {
             .chunks(64)
             .map(|c| format!("\n      {}", std::str::from_utf8(c).unwrap()))
             .collect();
-        assert_eq!(parse_base64(&wrapped).unwrap().sha256_fingerprint, cert.sha256_fingerprint);
+        assert_eq!(
+            parse_base64(&wrapped).unwrap().sha256_fingerprint,
+            cert.sha256_fingerprint
+        );
     }
 
     #[test]
     fn rejects_garbage_with_a_typed_error() {
-        assert!(matches!(parse_base64("not base64!"), Err(CertError::Base64(_))));
+        assert!(matches!(
+            parse_base64("not base64!"),
+            Err(CertError::Base64(_))
+        ));
         assert!(matches!(parse_base64("AAAA"), Err(CertError::Der(_))));
         assert_eq!(parse_pem("hello"), Err(CertError::NoPem));
     }

@@ -131,9 +131,18 @@ fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetErro
             rj::delete_group(document, path);
             Ok(())
         }
-        CreateClient { client_id, fields } => {
+        CreateClient {
+            client_id,
+            fields,
+            mappers,
+        } => {
             rj::create_client(document, client_id);
-            update_client(document, client_id, fields)
+            let client = client_mut(document, client_id)?;
+            rj::set_string_fields(client, fields);
+            for (name, mapper) in mappers {
+                rj::put_mapper(client, name, mapper);
+            }
+            Ok(())
         }
         UpdateClient { client_id, fields } => update_client(document, client_id, fields),
         DeleteClient { client_id } => {

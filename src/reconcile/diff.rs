@@ -144,7 +144,7 @@ impl Differ<'_> {
                     if !self.may_manage(&record, have.owner(), &object) {
                         continue;
                     }
-                    if have != want {
+                    if !have.equivalent(want) {
                         let mut change = Change {
                             record: record.clone(),
                             action: Action::Update,
@@ -156,7 +156,7 @@ impl Differ<'_> {
                                 flow: want.clone(),
                             }),
                         };
-                        if have.steps != want.steps {
+                        if !state::steps_equivalent(&have.steps, &want.steps) {
                             change.fields.push(field_change(
                                 "executions",
                                 json!(flow_outline(&have.steps)),
@@ -208,8 +208,10 @@ impl Differ<'_> {
             Some(Operation::CreateClient {
                 client_id: client_id.into(),
                 fields,
+                mappers: want.mappers.clone(),
             }),
         );
+        // Shown as changes of their own, made by the client's creation.
         for (name, mapper) in &want.mappers {
             self.push_fields(
                 record,
@@ -219,11 +221,7 @@ impl Differ<'_> {
                     name: name.clone(),
                 },
                 mapper_fields(mapper),
-                Some(Operation::CreateMapper {
-                    client_id: client_id.into(),
-                    name: name.clone(),
-                    mapper: mapper.clone(),
-                }),
+                None,
             );
         }
         for (role, role_want) in &want.roles {

@@ -137,9 +137,11 @@ pub enum Operation {
     DeleteGroup {
         path: String,
     },
+    /// Creates a client with its protocol mappers: Keycloak takes them in the same request.
     CreateClient {
         client_id: String,
         fields: Fields,
+        mappers: BTreeMap<String, Mapper>,
     },
     /// Sets the given fields only (null = remove an attribute); everything else is kept.
     UpdateClient {

@@ -297,8 +297,9 @@ impl Serialize for IsoDate {
 impl<'de> Deserialize<'de> for IsoDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse()
-            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a real date (YYYY-MM-DD)")))
+        text.parse().map_err(|_| {
+            serde::de::Error::custom(format!("`{text}` is not a real date (YYYY-MM-DD)"))
+        })
     }
 }
 
