@@ -1,1 +1,292 @@
+use super::*;
+use crate::profile::{AttributeSource, OidcRelease, SamlNameFormat, SamlRelease};
+use crate::record::RecordFile;
 
+fn profile() -> AttributeProfile {
+    let definition = |source, saml: &str, oidc: &str| AttributeDefinition {
+        name: None,
+        source,
+        saml: Some(SamlRelease {
+            name: saml.into(),
+            friendly_name: Some(saml.into()),
+            name_format: SamlNameFormat::Basic,
+        }),
+        oidc: Some(OidcRelease {
+            claim: oidc.into(),
+            json_type: None,
+            multivalued: false,
+        }),
+    };
+    AttributeProfile {
+        attributes: BTreeMap::from([
+            (
+                "email".into(),
+                definition(AttributeSource::Property("email".into()), "email", "email"),
+            ),
+            (
+                "department".into(),
+                definition(
+                    AttributeSource::Attribute("department".into()),
+                    "department",
+                    "department",
+                ),
+            ),
+            (
+                "groups".into(),
+                definition(AttributeSource::Groups, "groups", "groups"),
+            ),
+        ]),
+    }
+}
+
+fn record(yaml: &str) -> Federation {
+    serde_saphyr::from_str::<RecordFile>(yaml)
+        .expect("test record parses")
+        .federation
+}
+
+const SAML: &str = r#"
+federation:
+  partner: "Example Partner Organisation"
+  type: saml
+  direction: your-idp-to-partner-sp
+  technical:
+    your_entity_id: "https://idp.example.org/realms/r"
+    partner_entity_id: "https://app.partner.example.org"
+    partner_acs: "https://app.partner.example.org/saml/acs"
+  access_control:
+    group: "partner-example-users"
+    approver: "IT Manager"
+    review_frequency: quarterly
+  attributes_shared: [email, department, groups]
+"#;
+
+fn compile_one(id: &str, federation: &Federation) -> Desired {
+    compile([RecordRef { id, federation }], &profile())
+}
+
+#[test]
+fn client_defaults_template_is_valid() {
+    assert_eq!(CLIENT_DEFAULTS.saml["protocol"], "saml");
+    assert_eq!(CLIENT_DEFAULTS.oidc["protocol"], "openid-connect");
+}
+
+#[test]
+fn an_outbound_saml_record_becomes_client_mappers_role_group_and_flow() {
+    let federation = record(SAML);
+    let desired = compile_one("partner-example", &federation);
+    let state = &desired.state;
+    let client = &state.clients["https://app.partner.example.org"];
+    assert_eq!(client.owner(), Some("partner-example"));
+    assert_eq!(client.protocol(), Some("saml"));
+    assert_eq!(
+        client.fields["redirectUris"],
+        json!(["https://app.partner.example.org/saml/acs"])
+    );
+    assert_eq!(
+        client.fields["attributes.saml_assertion_consumer_url_post"],
+        "https://app.partner.example.org/saml/acs"
+    );
+    assert_eq!(client.fields["attributes.saml_name_id_format"], "email");
+    assert_eq!(client.fields["attributes.saml.client.signature"], "false");
+    assert_eq!(client.managed_mappers().len(), 3);
+
+    let types: Vec<&str> = client
+        .mappers
+        .values()
+        .map(|m| m.mapper_type.as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "saml-user-attribute-mapper",
+            "saml-user-property-mapper",
+            "saml-group-membership-mapper"
+        ]
+    );
+    assert_eq!(
+        client.mappers["email"].config["attribute.nameformat"],
+        "Basic"
+    );
+    assert_eq!(
+        client.mappers["department"].config["user.attribute"],
+        "department"
+    );
+
+    assert_eq!(client.roles["access"].owner(), Some("partner-example"));
+    let group = &state.groups["/partner-example-users"];
+    assert!(group.owners().contains("partner-example"));
+    assert!(group.client_roles["https://app.partner.example.org"].contains("access"));
+
+    assert_eq!(
+        client.browser_flow.as_deref(),
+        Some("fedctl-restrict-partner-example")
+    );
+    let flow = &state.flows["fedctl-restrict-partner-example"];
+    assert_eq!(flow.owner(), Some("partner-example"));
+    let StepKind::SubFlow { steps: gate, .. } = &flow.steps[1].kind else {
+        panic!("second step is the gate sub-flow");
+    };
+    assert_eq!(flow.steps[1].requirement, Requirement::Conditional);
+    let StepKind::Authenticator {
+        provider,
+        config: Some(config),
+    } = &gate[0].kind
+    else {
+        panic!("gate starts with the role condition");
+    };
+    assert_eq!(provider, "conditional-user-role");
+    assert_eq!(
+        config.config["condUserRole"],
+        "https://app.partner.example.org.access"
+    );
+    assert_eq!(config.config["negate"], "true");
+}
+
+#[test]
+fn enforcement_off_means_no_flow_and_no_binding() {
+    let federation = record(&SAML.replace(
+        "review_frequency: quarterly",
+        "review_frequency: quarterly\n    enforce: false",
+    ));
+    let desired = compile_one("p", &federation);
+    assert!(desired.state.flows.is_empty());
+    assert_eq!(
+        desired.state.clients["https://app.partner.example.org"].browser_flow,
+        None
+    );
+}
+
+#[test]
+fn record_values_override_saml_defaults() {
+    let yaml = SAML.replace(
+        "partner_acs:",
+        "name_id_format: persistent\n    sign_assertions: false\n    partner_slo: \"https://app.partner.example.org/slo\"\n    partner_acs:",
+    );
+    let desired = compile_one("p", &record(&yaml));
+    let fields = &desired.state.clients["https://app.partner.example.org"].fields;
+    assert_eq!(fields["attributes.saml_name_id_format"], "persistent");
+    assert_eq!(fields["attributes.saml.assertion.signature"], "false");
+    assert_eq!(
+        fields["attributes.saml_single_logout_service_url_post"],
+        "https://app.partner.example.org/slo"
+    );
+}
+
+#[test]
+fn a_public_oidc_client_gets_pkce_and_web_origins() {
+    let yaml = r#"
+federation:
+  partner: P
+  type: oidc
+  direction: your-idp-to-partner-sp
+  technical:
+    your_entity_id: "https://idp.example.org/realms/r"
+    client_id: spa
+    client_type: public
+    redirect_uris: ["https://spa.example.org/cb"]
+    post_logout_redirect_uris: ["https://spa.example.org/", "https://spa.example.org/bye"]
+  access_control: { group: "/apps/spa-users", approver: A, review_frequency: annual, role: user }
+  attributes_shared: [email]
+"#;
+    let desired = compile_one("spa", &record(yaml));
+    let client = &desired.state.clients["spa"];
+    assert_eq!(client.fields["protocol"], "openid-connect");
+    assert_eq!(client.fields["publicClient"], true);
+    assert_eq!(client.fields["webOrigins"], json!(["+"]));
+    assert_eq!(
+        client.fields["attributes.pkce.code.challenge.method"],
+        "S256"
+    );
+    assert_eq!(
+        client.fields["attributes.post.logout.redirect.uris"],
+        "https://spa.example.org/##https://spa.example.org/bye"
+    );
+    assert_eq!(
+        client.mappers["email"].mapper_type,
+        "oidc-usermodel-property-mapper"
+    );
+    assert_eq!(
+        client.mappers["email"].config["introspection.token.claim"],
+        "true"
+    );
+    assert!(client.roles.contains_key("user"));
+    // Parent groups of a nested path are created (and owned) too.
+    assert!(desired.state.groups.contains_key("/apps"));
+    assert!(desired.state.groups["/apps/spa-users"].client_roles["spa"].contains("user"));
+    assert!(desired.state.groups["/apps"].client_roles.is_empty());
+}
+
+#[test]
+fn a_confidential_oidc_client_has_no_pkce_requirement() {
+    let yaml = r#"
+federation:
+  partner: P
+  type: oidc
+  direction: your-idp-to-partner-sp
+  technical: { your_entity_id: "https://idp.example.org/realms/r", client_id: app, redirect_uris: ["https://a.example.org/cb"], client_auth: private_key_jwt, jwks_url: "https://a.example.org/jwks" }
+  access_control: { group: g, approver: A, review_frequency: monthly }
+"#;
+    let desired = compile_one("app", &record(yaml));
+    let fields = &desired.state.clients["app"].fields;
+    assert_eq!(fields["publicClient"], false);
+    assert_eq!(fields["attributes.pkce.code.challenge.method"], Value::Null);
+    assert_eq!(fields["clientAuthenticatorType"], "client-jwt");
+    assert_eq!(fields["attributes.use.jwks.url"], "true");
+    assert_eq!(fields["attributes.jwks.url"], "https://a.example.org/jwks");
+}
+
+#[test]
+fn a_group_shared_by_two_records_lists_both_owners() {
+    let first = record(SAML);
+    let second = record(&SAML.replace(
+        "https://app.partner.example.org",
+        "https://other.example.org",
+    ));
+    let desired = compile(
+        [
+            RecordRef {
+                id: "a",
+                federation: &first,
+            },
+            RecordRef {
+                id: "b",
+                federation: &second,
+            },
+        ],
+        &profile(),
+    );
+    let group = &desired.state.groups["/partner-example-users"];
+    assert_eq!(group.owners().into_iter().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(group.client_roles.len(), 2);
+}
+
+#[test]
+fn pilot_users_get_the_role_directly_and_inbound_records_are_skipped() {
+    let yaml = SAML.replace(
+        "review_frequency: quarterly",
+        "review_frequency: quarterly\n    pilot_users: [alice]",
+    );
+    let inbound = record(&SAML.replace("your-idp-to-partner-sp", "partner-idp-to-your-sp"));
+    let outbound = record(&yaml);
+    let desired = compile(
+        [
+            RecordRef {
+                id: "out",
+                federation: &outbound,
+            },
+            RecordRef {
+                id: "in",
+                federation: &inbound,
+            },
+        ],
+        &profile(),
+    );
+    assert!(
+        desired.state.users["alice"].client_roles["https://app.partner.example.org"]
+            .contains("access")
+    );
+    assert_eq!(desired.records, ["out", "in"]);
+    assert_eq!(desired.skipped.len(), 1);
+    assert_eq!(desired.skipped[0].0, "in");
+}

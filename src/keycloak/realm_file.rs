@@ -174,7 +174,7 @@ fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetErro
             role,
             fields,
         } => {
-            let container = client_mut(document, client_id)?["id"].clone();
+            let container = rj::ensure_id(client_mut(document, client_id)?);
             let role_json = rj::create_role(document, client_id, role, container);
             rj::set_list_fields(role_json, fields);
             Ok(())

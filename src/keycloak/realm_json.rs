@@ -26,10 +26,18 @@ const CLIENT_NON_FIELDS: &[&str] = &[
     "authorizationSettings",
 ];
 
-/// A realm export with nothing but a name, importable with `kc.sh import`. Keycloak adds its
-/// default clients, roles and flows on import when these parts are absent.
+/// A new realm export, importable with `kc.sh import`. Keycloak adds its default clients and
+/// roles on import when those parts are absent, but adds default flows only when
+/// `authenticationFlows` is absent — and fedctl's enforcement flows live there — so the
+/// built-in flows come from templates/keycloak-default-flows.json.
 pub fn minimal_realm(realm: &str) -> Value {
-    json!({ "realm": realm, "enabled": true })
+    let mut document = json!({ "realm": realm, "enabled": true });
+    let defaults: Value = serde_json::from_str(include_str!("../../templates/keycloak-default-flows.json"))
+        .expect("the default-flows template is valid JSON (unit-tested)");
+    if let (Some(target), Some(defaults)) = (document.as_object_mut(), defaults.as_object()) {
+        target.extend(defaults.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())));
+    }
+    document
 }
 
 fn array<'v>(value: &'v Value, key: &str) -> &'v [Value] {
@@ -57,6 +65,14 @@ pub fn object_entry<'m>(map: &'m mut Map<String, Value>, key: &str) -> &'m mut M
         *entry = json!({});
     }
     entry.as_object_mut().expect("just made an object")
+}
+
+/// The object's `id`, assigning one if a hand-written export left it out.
+pub fn ensure_id(object: &mut Map<String, Value>) -> Value {
+    object
+        .entry("id")
+        .or_insert_with(|| json!(new_id()))
+        .clone()
 }
 
 fn new_id() -> String {
@@ -719,5 +735,27 @@ fn collect_flow_parts(
         if let Some(sub) = str_field(execution, "flowAlias").filter(|_| is_sub_flow(execution)) {
             collect_flow_parts(document, sub, flows, configs);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_realm_carries_keycloaks_builtin_flows_and_bindings() {
+        let realm = minimal_realm("demo");
+        assert_eq!(realm["realm"], "demo");
+        assert_eq!(realm["browserFlow"], "browser");
+        let state = observe(&realm);
+        for alias in ["browser", "direct grant", "registration", "reset credentials", "clients", "first broker login", "docker auth"] {
+            assert!(state.flows.contains_key(alias), "{alias}");
+            assert_eq!(state.flows[alias].owner(), None, "built-ins are not fedctl's");
+        }
+        // The browser flow's forms sub-flow is resolved through its alias.
+        let StepKind::SubFlow { steps, .. } = &state.flows["browser"].steps[3].kind else {
+            panic!("forms sub-flow");
+        };
+        assert_eq!(steps.len(), 2);
     }
 }

@@ -63,7 +63,8 @@ const SSO_BINDINGS: [&str; 4] = [
 /// The realm's IdP descriptor with the structure Keycloak serves: entityID
 /// `{server}/realms/{realm}`, one signing KeyDescriptor per key (active first, as given), the
 /// artifact resolution service, 4 SLO endpoints, 4 NameID formats, 4 SSO endpoints; plus the
-/// technical contact when given.
+/// technical contact when given. `server_url` is the server's public (frontend) URL; the realm
+/// name is used as written, as Keycloak realm names are URL-safe in practice.
 pub fn idp_descriptor(
     server_url: &str,
     realm: &str,

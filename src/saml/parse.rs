@@ -90,12 +90,15 @@ impl<'a> Parser<'a> {
         let item = self.cursor.next()?;
         match &item {
             Item::Open(open) => {
-                let id = self.cursor.attr(open, "ID")?.map(|id| id.into_owned());
-                if self.cursor.depth() == 1 {
-                    self.root_id_uses = usize::from(id.is_some());
-                    self.root_id = id;
-                } else if id.is_some() && id == self.root_id {
-                    self.root_id_uses += 1;
+                // Most elements carry no ID: a substring test spares parsing their attributes.
+                if open.start.attributes_raw().contains("ID") {
+                    let id = self.cursor.attr(open, "ID")?;
+                    if self.cursor.depth() == 1 {
+                        self.root_id_uses = usize::from(id.is_some());
+                        self.root_id = id.map(|id| id.into_owned());
+                    } else if id.is_some() && id.as_deref() == self.root_id.as_deref() {
+                        self.root_id_uses += 1;
+                    }
                 }
                 self.signature.open(&mut self.cursor, open)?;
             }
@@ -732,5 +735,290 @@ fn earliest(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<Offs
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(xml: &str) -> Result<Metadata, MetadataError> {
+        parse_metadata(xml.as_bytes())
+    }
+
+    /// A minimal SP entity with `inner` inside its SPSSODescriptor.
+    fn sp_entity(inner: &str) -> String {
+        format!(
+            r#"<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://sp.example.org">
+  <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{inner}</md:SPSSODescriptor>
+</md:EntityDescriptor>"#,
+            MD = super::super::xml::MD
+        )
+    }
+
+    fn key(use_attr: &str, certificate: &str) -> String {
+        format!(
+            "<md:KeyDescriptor {use_attr}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        )
+    }
+
+    fn only_finding(metadata: &Metadata) -> &FindingKind {
+        let findings: Vec<&Finding> = metadata.entities.iter().flat_map(|e| &e.findings).collect();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        &findings[0].kind
+    }
+
+    #[test]
+    fn refuses_doctype_and_never_expands_entities() {
+        let billion_laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&lol2;"/>"#;
+        let error = parse(billion_laughs).unwrap_err();
+        assert!(
+            matches!(error, MetadataError::Doctype { position } if position.line == 2 && position.column == 1)
+        );
+        assert!(error.to_string().contains("DOCTYPE"), "{error}");
+
+        let external = r#"<!DOCTYPE x SYSTEM "http://attacker.example/x.dtd"><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>"#;
+        assert!(matches!(
+            parse(external),
+            Err(MetadataError::Doctype { .. })
+        ));
+
+        // Without a DOCTYPE an entity cannot be declared: a reference to one is refused.
+        let xxe = sp_entity("<md:NameIDFormat>&xxe;</md:NameIDFormat>");
+        let error = parse(&xxe).unwrap_err();
+        assert!(
+            matches!(&error, MetadataError::UndeclaredEntity { name, .. } if name == "xxe"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn resolves_predefined_and_character_references() {
+        let xml = sp_entity(
+            r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.org/acs?a=1&amp;b=2" index="0"/><md:NameIDFormat>a&lt;&#x41;&#66;</md:NameIDFormat>"#,
+        );
+        let metadata = parse(&xml).unwrap();
+        let sp = metadata.entities[0].sp.as_ref().unwrap();
+        assert_eq!(
+            sp.assertion_consumer[0].location,
+            "https://sp.example.org/acs?a=1&b=2"
+        );
+        assert_eq!(sp.role.name_id_formats, ["a<AB"]);
+    }
+
+    #[test]
+    fn matches_namespace_uris_not_prefixes() {
+        let other_prefix = r#"<m:EntityDescriptor xmlns:m="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://a.example.org"><m:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></m:EntityDescriptor>"#;
+        assert!(parse(other_prefix).unwrap().entities[0].idp.is_some());
+
+        let wrong_namespace =
+            r#"<md:EntityDescriptor xmlns:md="urn:example:not-saml" entityID="x"/>"#;
+        let error = parse(wrong_namespace).unwrap_err();
+        assert!(
+            matches!(&error, MetadataError::NotMetadata { found, .. } if found == "{urn:example:not-saml}EntityDescriptor"),
+            "{error}"
+        );
+        // An SPSSODescriptor in another namespace is not a role.
+        let foreign_role = r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><x:SPSSODescriptor xmlns:x="urn:example"/></EntityDescriptor>"#;
+        assert!(parse(foreign_role).unwrap().entities[0].sp.is_none());
+    }
+
+    #[test]
+    fn rejects_documents_that_are_not_well_formed_with_their_position() {
+        let error = parse("<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\">\n  <md:SPSSODescriptor>\n</md:EntityDescriptor>").unwrap_err();
+        assert!(
+            matches!(error, MetadataError::NotWellFormed { position, .. } if position.line == 3),
+            "{error}"
+        );
+        let error = parse("<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/><second/>").unwrap_err();
+        assert!(error.to_string().contains("second element"), "{error}");
+        let error = parse("<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\">").unwrap_err();
+        assert!(
+            error.to_string().contains("ends inside an element"),
+            "{error}"
+        );
+        assert_eq!(
+            parse("  <!-- nothing -->  ").unwrap_err(),
+            MetadataError::Empty
+        );
+    }
+
+    #[test]
+    fn accepts_only_utf8() {
+        let mut latin1 = b"<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"caf".to_vec();
+        latin1.extend_from_slice(b"\xe9\"/>");
+        let error = parse_metadata(&latin1).unwrap_err();
+        assert!(
+            matches!(error, MetadataError::NotUtf8 { position } if position.column == 83),
+            "{error}"
+        );
+
+        let declared = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/>";
+        assert!(
+            matches!(parse(declared), Err(MetadataError::UnsupportedEncoding { declared, .. }) if declared == "ISO-8859-1")
+        );
+
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(sp_entity("").as_bytes());
+        let metadata = parse_metadata(&bom).unwrap();
+        assert_eq!(metadata.entities[0].position.offset, 3);
+    }
+
+    #[test]
+    fn limits_entities_descriptor_nesting() {
+        let depth = MAX_NESTING + 1;
+        let open =
+            "<EntitiesDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\">".repeat(depth);
+        let close = "</EntitiesDescriptor>".repeat(depth);
+        let error = parse(&format!("{open}{close}")).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                MetadataError::TooDeep {
+                    limit: MAX_NESTING,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn unreadable_certificates_are_findings_with_their_reason() {
+        let bad_base64 = parse(&sp_entity(&key(r#"use="signing""#, "not base64!"))).unwrap();
+        assert!(matches!(
+            only_finding(&bad_base64),
+            FindingKind::Certificate {
+                role: Role::Sp,
+                usage: KeyUse::Signing,
+                problem: CertProblem::Invalid(x509::CertError::Base64(_))
+            }
+        ));
+        let bad_der = parse(&sp_entity(&key(r#"use="encryption""#, "AAAA"))).unwrap();
+        assert!(matches!(
+            only_finding(&bad_der),
+            FindingKind::Certificate {
+                usage: KeyUse::Encryption,
+                problem: CertProblem::Invalid(x509::CertError::Der(_)),
+                ..
+            }
+        ));
+        let no_certificate = parse(&sp_entity(
+            "<md:KeyDescriptor><ds:KeyInfo><ds:KeyName>k1</ds:KeyName></ds:KeyInfo></md:KeyDescriptor>",
+        ))
+        .unwrap();
+        let entity = &no_certificate.entities[0];
+        let key = &entity.sp.as_ref().unwrap().role.keys[0];
+        assert_eq!(
+            (key.usage, key.key_name.as_deref()),
+            (KeyUse::Unspecified, Some("k1"))
+        );
+        assert_eq!(key.certificate, Err(CertProblem::Missing));
+        assert_eq!(
+            entity.findings[0].to_string(),
+            "line 2, column 89: SPSSODescriptor signing and encryption certificate is unusable: the KeyInfo carries no X509Certificate"
+        );
+    }
+
+    #[test]
+    fn invalid_values_are_findings_not_errors() {
+        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="tomorrow">
+  <EntityDescriptor entityID="https://a.example.org" validUntil="2030-01-01T00:00:00">
+    <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAssertionsSigned="yes">
+      <AssertionConsumerService Binding="b" Location="l" index="-1" isDefault="true"/>
+    </SPSSODescriptor>
+  </EntityDescriptor>
+  <EntityDescriptor/>
+</EntitiesDescriptor>"#;
+        let metadata = parse(xml).unwrap();
+        assert_eq!(metadata.valid_until, None);
+        assert_eq!(metadata.findings.len(), 2);
+        assert!(
+            matches!(&metadata.findings[0].kind, FindingKind::InvalidValue { attribute: "validUntil", value, .. } if value == "tomorrow")
+        );
+        assert_eq!(metadata.findings[1].kind, FindingKind::MissingEntityId);
+        assert_eq!(metadata.findings[1].position.line, 7);
+        let entity = &metadata.entities[0];
+        // A dateTime without zone is read as UTC.
+        assert_eq!(
+            entity.valid_until,
+            Some(time::macros::datetime!(2030-01-01 00:00 UTC))
+        );
+        let attributes: Vec<&str> = entity
+            .findings
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FindingKind::InvalidValue { attribute, .. } => Some(*attribute),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(attributes, ["WantAssertionsSigned", "index"]);
+        let acs = &entity.sp.as_ref().unwrap().assertion_consumer[0];
+        assert_eq!((acs.index, acs.is_default), (None, Some(true)));
+    }
+
+    #[test]
+    fn nested_groups_pass_down_the_earliest_valid_until() {
+        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="2030-01-01T00:00:00Z" cacheDuration="PT6H">
+  <EntitiesDescriptor validUntil="2029-01-01T00:00:00Z">
+    <EntitiesDescriptor>
+      <EntityDescriptor entityID="https://deep.example.org" validUntil="2031-01-01T00:00:00Z"/>
+    </EntitiesDescriptor>
+  </EntitiesDescriptor>
+  <EntityDescriptor entityID="https://shallow.example.org"/>
+</EntitiesDescriptor>"#;
+        let metadata = parse(xml).unwrap();
+        let until: Vec<_> = metadata
+            .entities
+            .iter()
+            .map(|e| (e.entity_id.as_str(), e.valid_until))
+            .collect();
+        assert_eq!(
+            until,
+            [
+                (
+                    "https://deep.example.org",
+                    Some(time::macros::datetime!(2029-01-01 00:00 UTC))
+                ),
+                (
+                    "https://shallow.example.org",
+                    Some(time::macros::datetime!(2030-01-01 00:00 UTC))
+                ),
+            ]
+        );
+        assert_eq!(metadata.cache_duration.as_deref(), Some("PT6H"));
+        assert_eq!(metadata.entities[0].position.line, 4);
+    }
+
+    #[test]
+    fn records_the_first_signature_and_root_id_uses() {
+        let xml = r##"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" ID="root">
+  <EntityDescriptor entityID="https://a.example.org" ID="root">
+    <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>
+      <ds:Reference URI="#root"><ds:Transforms><ds:Transform Algorithm="t1"/><ds:Transform Algorithm="t2"/></ds:Transforms></ds:Reference>
+    </ds:SignedInfo><ds:KeyInfo><ds:X509Data><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>
+  </EntityDescriptor>
+</EntitiesDescriptor>"##;
+        let metadata = parse(xml).unwrap();
+        let signature = metadata.signature.as_ref().unwrap();
+        assert!(!signature.on_root);
+        assert_eq!(signature.position.line, 3);
+        assert_eq!(
+            signature.references,
+            [SignatureReference {
+                uri: Some("#root".into()),
+                transforms: vec!["t1".into(), "t2".into()]
+            }]
+        );
+        assert!(matches!(
+            signature.certificates[..],
+            [Err(CertProblem::Invalid(_))]
+        ));
+        assert_eq!(
+            (metadata.root_id.as_deref(), metadata.root_id_uses),
+            (Some("root"), 2)
+        );
     }
 }

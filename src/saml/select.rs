@@ -51,7 +51,8 @@ pub struct Expired {
     pub now: OffsetDateTime,
 }
 
-/// Entity IDs this similar to the one asked for are suggested (Jaro-Winkler).
+/// Entity IDs this similar to the one asked for are suggested (normalised Levenshtein: entity
+/// IDs share long `https://` prefixes, which prefix-weighted measures overrate).
 const SIMILARITY: f64 = 0.9;
 const MAX_SUGGESTIONS: usize = 3;
 
@@ -85,7 +86,7 @@ impl Metadata {
             .map(|e| {
                 let candidate = e.entity_id.trim_end_matches('/').to_ascii_lowercase();
                 (
-                    strsim::jaro_winkler(&wanted, &candidate),
+                    strsim::normalized_levenshtein(&wanted, &candidate),
                     e.entity_id.as_str(),
                 )
             })

@@ -30,6 +30,8 @@ pub enum SignatureError {
     Signer { path: PathBuf, source: CertError },
     #[error(transparent)]
     Metadata(#[from] MetadataError),
+    #[error("no signer certificate given to verify the metadata with")]
+    NoSigner,
     #[error("the metadata is not signed, but a signer is configured: unsigned metadata is refused")]
     Unsigned,
     #[error(
@@ -116,6 +118,9 @@ pub fn verify_signed_metadata(
     xml: &[u8],
     signers: &[CertInfo],
 ) -> Result<Metadata, SignatureError> {
+    if signers.is_empty() {
+        return Err(SignatureError::NoSigner);
+    }
     let metadata = parse_metadata(xml)?;
     check_coverage(&metadata)?;
     let document = temp_file(xml)?;

@@ -333,15 +333,23 @@ impl LineIndex {
         if offset < self.offset {
             *self = LineIndex::default();
         }
-        for byte in &text[self.offset..offset] {
-            if *byte == b'\n' {
-                self.line += 1;
+        // Counting loops without branches on the line state, so they vectorise: this runs over
+        // the whole of a 9 MB aggregate.
+        let chunk = &text[self.offset..offset];
+        let starts_char = |b: &&u8| (**b & 0xC0) != 0x80; // not a UTF-8 continuation byte
+        let newlines = chunk.iter().filter(|b| **b == b'\n').count();
+        let tail = match chunk.iter().rposition(|b| *b == b'\n') {
+            Some(last) => {
                 self.column = 0;
-            } else if (*byte & 0xC0) != 0x80 {
-                // Continuation bytes of UTF-8 do not start a character.
-                self.column = self.column.saturating_add(1);
+                &chunk[last + 1..]
             }
-        }
+            None => chunk,
+        };
+        self.line = self
+            .line
+            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        let columns = u32::try_from(tail.iter().filter(starts_char).count()).unwrap_or(u32::MAX);
+        self.column = self.column.saturating_add(columns);
         self.offset = offset;
         Position {
             offset: offset + base,
@@ -353,4 +361,27 @@ impl LineIndex {
 
 fn position_in(text: &[u8], offset: usize, base: usize) -> Position {
     LineIndex::default().position(text, offset, base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_lines_and_characters_forwards_and_backwards() {
+        let text = "ab\ncdé\n\nxyzé!".as_bytes();
+        let mut index = LineIndex::default();
+        let at = |index: &mut LineIndex, offset| {
+            let p = index.position(text, offset, 0);
+            (p.line, p.column)
+        };
+        assert_eq!(at(&mut index, 0), (1, 1));
+        assert_eq!(at(&mut index, 4), (2, 2));
+        // After "é" (two bytes) the column advances by one character.
+        assert_eq!(at(&mut index, 7), (2, 4));
+        assert_eq!(at(&mut index, 12), (4, 4));
+        assert_eq!(at(&mut index, 15), (4, 6));
+        // An earlier offset rescans from the start.
+        assert_eq!(at(&mut index, 3), (2, 1));
+    }
 }

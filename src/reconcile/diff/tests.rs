@@ -1,1 +1,314 @@
+use super::*;
+use crate::desired::{self, RecordRef};
+use crate::profile::AttributeProfile;
+use crate::reconcile::plan::Operation;
+use crate::record::RecordFile;
 
+const CLIENT: &str = "https://app.partner.example.org";
+
+fn desired_for(records: &[(&str, &str)]) -> Desired {
+    let parsed: Vec<(String, RecordFile)> = records
+        .iter()
+        .map(|(id, yaml)| (id.to_string(), serde_saphyr::from_str(yaml).unwrap()))
+        .collect();
+    let profile: AttributeProfile = serde_saphyr::from_str(
+        "attributes:\n  email:\n    source: { property: email }\n    saml: { name: email }\n",
+    )
+    .unwrap();
+    desired::compile(
+        parsed.iter().map(|(id, r)| RecordRef {
+            id,
+            federation: &r.federation,
+        }),
+        &profile,
+    )
+}
+
+fn record(client: &str, group: &str) -> String {
+    format!(
+        r#"federation:
+  partner: P
+  type: saml
+  direction: your-idp-to-partner-sp
+  technical: {{ your_entity_id: "https://idp.example.org/realms/r", partner_entity_id: "{client}", partner_acs: "{client}/acs" }}
+  access_control: {{ group: "{group}", approver: A, review_frequency: quarterly }}
+  attributes_shared: [email]
+"#
+    )
+}
+
+fn one() -> Desired {
+    desired_for(&[("p", &record(CLIENT, "users"))])
+}
+
+fn actions(plan: &Plan) -> Vec<(Action, String)> {
+    plan.changes
+        .iter()
+        .map(|c| (c.action, c.object.to_string()))
+        .collect()
+}
+
+#[test]
+fn from_empty_everything_is_created_in_dependency_order() {
+    let plan = diff(&one(), &RealmState::default(), DiffOptions::default());
+    let phases: Vec<u8> = plan.operations().map(Operation::phase).collect();
+    assert!(
+        phases.windows(2).all(|w| w[0] <= w[1]),
+        "sorted by phase: {phases:?}"
+    );
+    assert!(matches!(
+        plan.operations().next(),
+        Some(Operation::CreateGroup { .. })
+    ));
+    assert!(matches!(
+        plan.operations().last(),
+        Some(Operation::BindBrowserFlow { flow: Some(_), .. })
+    ));
+    let summary = plan.summary();
+    assert_eq!((summary.create, summary.update, summary.delete), (7, 0, 0));
+}
+
+#[test]
+fn a_converged_realm_plans_nothing() {
+    let desired = one();
+    let plan = diff(&desired, &desired.state, DiffOptions::default());
+    assert_eq!(plan.changes, vec![], "{:?}", actions(&plan));
+}
+
+#[test]
+fn fields_the_record_does_not_own_never_show_up() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    let client = observed.clients.get_mut(CLIENT).unwrap();
+    client.fields.insert("baseUrl".into(), json!("https://x"));
+    client.fields.insert(
+        "attributes.saml.artifact.binding.identifier".into(),
+        json!("abc"),
+    );
+    // Keycloak stores redirect URIs as a set: order is not a difference.
+    client
+        .fields
+        .insert("redirectUris".into(), json!([format!("{CLIENT}/acs")]));
+    assert!(
+        diff(&desired, &observed, DiffOptions::default())
+            .changes
+            .is_empty()
+    );
+}
+
+#[test]
+fn drift_in_an_owned_field_is_planned_back() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    observed
+        .clients
+        .get_mut(CLIENT)
+        .unwrap()
+        .fields
+        .insert("attributes.saml_name_id_format".into(), json!("username"));
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert_eq!(plan.changes.len(), 1);
+    let change = &plan.changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(change.fields[0].old, json!("username"));
+    assert_eq!(change.fields[0].new, json!("email"));
+    let Some(Operation::UpdateClient { fields, .. }) = &change.operation else {
+        panic!()
+    };
+    assert_eq!(fields.len(), 1, "only the changed field is written");
+}
+
+#[test]
+fn an_unmanaged_client_is_a_conflict_and_nothing_hangs_off_it() {
+    let desired = one();
+    let mut observed = RealmState::default();
+    observed.clients.insert(CLIENT.into(), Client::default());
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    let conflicts: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Conflict)
+        .collect();
+    assert_eq!(conflicts.len(), 1);
+    assert!(conflicts[0].operation.is_none());
+    assert!(plan.operations().all(|op| !matches!(
+        op,
+        Operation::CreateMapper { .. }
+            | Operation::CreateRole { .. }
+            | Operation::GrantGroupRole { .. }
+            | Operation::BindBrowserFlow { .. }
+            | Operation::UpdateClient { .. }
+    )));
+}
+
+#[test]
+fn adopt_takes_an_unmanaged_client_over() {
+    let desired = one();
+    let mut observed = RealmState::default();
+    observed.clients.insert(CLIENT.into(), Client::default());
+    let plan = diff(
+        &desired,
+        &observed,
+        DiffOptions {
+            adopt: true,
+            prune: false,
+        },
+    );
+    let update = plan
+        .changes
+        .iter()
+        .find(|c| matches!(c.operation, Some(Operation::UpdateClient { .. })))
+        .unwrap();
+    assert!(
+        update
+            .fields
+            .iter()
+            .any(|f| f.path == "attributes.fedctl.managed-by" && f.new == "p")
+    );
+    assert_eq!(plan.summary().conflict, 0);
+}
+
+#[test]
+fn mappers_fedctl_did_not_create_are_never_deleted_or_silently_taken() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    let client = observed.clients.get_mut(CLIENT).unwrap();
+    let hand_made = client.mappers["email"].clone();
+    client.mappers.insert("hand-made".into(), hand_made.clone());
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert!(
+        plan.changes.is_empty(),
+        "an unlisted mapper stays: {:?}",
+        actions(&plan)
+    );
+
+    // A managed mapper the record dropped is deleted…
+    client_mut(&mut observed)
+        .fields
+        .insert("attributes.fedctl.mappers".into(), json!("email,old"));
+    client_mut(&mut observed)
+        .mappers
+        .insert("old".into(), hand_made.clone());
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert!(
+        plan.operations()
+            .any(|op| matches!(op, Operation::DeleteMapper { name, .. } if name == "old"))
+    );
+    assert!(
+        plan.operations()
+            .all(|op| !matches!(op, Operation::DeleteMapper { name, .. } if name == "hand-made"))
+    );
+
+    // …and a same-named mapper made by hand is a conflict, left out of the bookkeeping.
+    let mut observed = desired.state.clone();
+    client_mut(&mut observed)
+        .fields
+        .insert("attributes.fedctl.mappers".into(), json!(""));
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert!(
+        plan.changes
+            .iter()
+            .any(|c| c.action == Action::Conflict
+                && c.object.to_string().starts_with("mapper email"))
+    );
+}
+
+fn client_mut(state: &mut RealmState) -> &mut Client {
+    state.clients.get_mut(CLIENT).unwrap()
+}
+
+#[test]
+fn objects_of_a_removed_record_are_orphans_until_pruned() {
+    let observed = one().state;
+    let empty = desired_for(&[]);
+    let plan = diff(&empty, &observed, DiffOptions::default());
+    assert!(!plan.has_changes());
+    assert!(plan.changes.iter().all(|c| c.action == Action::Orphan));
+    assert_eq!(
+        plan.summary().orphan,
+        3,
+        "client, flow and group: {:?}",
+        actions(&plan)
+    );
+
+    let plan = diff(
+        &empty,
+        &observed,
+        DiffOptions {
+            prune: true,
+            adopt: false,
+        },
+    );
+    let ops: Vec<&Operation> = plan.operations().collect();
+    assert!(
+        matches!(ops[0], Operation::DeleteClient { .. }),
+        "client before its flow: {ops:?}"
+    );
+    assert!(matches!(ops[1], Operation::DeleteFlow { .. }));
+    assert!(matches!(ops[2], Operation::DeleteGroup { .. }));
+}
+
+#[test]
+fn an_existing_unmanaged_group_is_used_but_never_marked() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    observed.groups.insert("/users".into(), Group::default());
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert_eq!(
+        actions(&plan),
+        [(
+            Action::Create,
+            format!("grant of {CLIENT} role access to group /users")
+        )]
+    );
+}
+
+#[test]
+fn grants_of_a_managed_role_to_other_groups_are_revoked() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    let mut other = Group::default();
+    other
+        .client_roles
+        .insert(CLIENT.into(), ["access".to_owned()].into());
+    observed.groups.insert("/contractors".into(), other);
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert_eq!(
+        actions(&plan),
+        [(
+            Action::Delete,
+            format!("grant of {CLIENT} role access to group /contractors")
+        )]
+    );
+}
+
+#[test]
+fn a_record_that_moves_to_another_group_deletes_the_old_one_it_created() {
+    let observed = one().state;
+    let moved = desired_for(&[("p", &record(CLIENT, "new-users"))]);
+    let plan = diff(&moved, &observed, DiffOptions::default());
+    let ops: Vec<String> = plan.operations().map(|op| format!("{op:?}")).collect();
+    assert!(
+        ops.iter()
+            .any(|o| o.starts_with("CreateGroup { path: \"/new-users\"")),
+        "{ops:?}"
+    );
+    assert!(
+        ops.iter()
+            .any(|o| o.starts_with("RevokeGroupRole { path: \"/users\"")),
+        "{ops:?}"
+    );
+    assert!(
+        ops.iter()
+            .any(|o| o.starts_with("DeleteGroup { path: \"/users\"")),
+        "{ops:?}"
+    );
+}
+
+#[test]
+fn value_comparison_follows_keycloak_semantics() {
+    assert!(same_value(&json!(["a", "b"]), &json!(["b", "a"])));
+    assert!(same_value(&Value::Null, &json!("")));
+    assert!(same_value(&Value::Null, &json!([])));
+    assert!(!same_value(&json!("true"), &json!(true)));
+}
