@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive). Each subcommand's arguments live with its
 //! command module in [`crate::commands`]; this file only assembles them.
 
+use std::ffi::OsString;
+
 use clap::{ArgAction, Parser, Subcommand};
 
 use crate::commands;
@@ -31,4 +33,27 @@ pub enum Command {
     Apply(commands::apply::Args),
     /// Scaffold a new federation record from templates/.
     New(commands::new::Args),
+    /// Access review: who can sign in to each partner application, as a sheet to sign off.
+    Review(commands::review::Args),
+    /// Check the expiry of every certificate the federations depend on (monitoring-plugin
+    /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    Certs(commands::certs::Args),
+    /// Write what each partner needs from us: our IdP metadata (SAML) and a handoff summary
+    /// (Markdown and JSON) per outbound federation.
+    ExportMetadata(commands::export_metadata::Args),
+}
+
+/// Exit status for a command line clap rejects. Help and version exit 0 and other commands
+/// keep clap's usage status 2, but `fedctl certs` is a monitoring plugin, and a monitor must
+/// read a broken invocation as UNKNOWN (3), not as CRITICAL (2).
+pub fn usage_exit_code(args: &[OsString], error: &clap::Error) -> u8 {
+    let subcommand = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'));
+    if error.use_stderr() && subcommand.is_some_and(|s| s == "certs") {
+        3
+    } else {
+        u8::try_from(error.exit_code()).unwrap_or(1)
+    }
 }

@@ -9,6 +9,7 @@ pub enum Error {
     #[diagnostic(code(fedctl::usage))]
     Usage(String),
 
+    /// Federation records (or the attribute profile) with problems, each located.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Records(#[from] crate::record::RecordErrors),
@@ -16,4 +17,32 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Target(#[from] crate::target::TargetError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Certs(#[from] crate::commands::certs::CertsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    PartnerMetadata(#[from] crate::metadata_source::PartnerMetadataError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Review(#[from] crate::review::ReviewError),
+}
+
+impl Error {
+    /// Process exit status for this error. `fedctl certs` is a monitoring plugin: any error
+    /// that stops its check (bad arguments, records that do not load, an unwritable textfile)
+    /// is UNKNOWN (3), because 1 and 2 would read as WARNING and CRITICAL.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Certs(_) => 3,
+            _ => 1,
+        }
+    }
 }

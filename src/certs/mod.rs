@@ -1,1 +1,17 @@
-//! Certificate-expiry checks.
+//! Certificate-expiry checks (`fedctl certs`).
+//!
+//! A functional core in three stages, each pure and tested on its own:
+//! [`sources`] collects the certificates federations depend on from inputs already read
+//! (realm export or admin API JSON, records, parsed metadata) into an [`Inventory`];
+//! [`evaluate`] judges them against [`Thresholds`] at a fixed instant into a [`Report`];
+//! [`render`] prints a report as text, JSON or Prometheus metrics. Reading files, talking to
+//! Keycloak and writing the textfile are the command's job (`commands::certs`).
+
+pub mod evaluate;
+pub mod model;
+pub mod render;
+pub mod sources;
+pub mod thresholds;
+
+pub use evaluate::evaluate;
+pub use model::{Inventory, Report, Status, Thresholds};

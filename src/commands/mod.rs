@@ -3,9 +3,12 @@
 
 pub mod apply;
 pub mod args;
+pub mod certs;
+pub mod export_metadata;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
+pub mod review;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -25,5 +28,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Plan(args) => plan::run(&args),
         Command::Apply(args) => apply::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Certs(args) => certs::run(&args),
+        Command::Review(args) => review::run(&args),
+        Command::ExportMetadata(args) => export_metadata::run(&args),
     }
 }

@@ -4,11 +4,13 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use crate::commands::args::{RecordArgs, TargetArgs};
+use crate::commands::plan::ReconcileArgs;
 use crate::desired::{self, Desired, RecordRef};
 use crate::error::Error;
 use crate::keycloak::admin::KeycloakTarget;
 use crate::keycloak::realm_file::RealmFile;
-use crate::reconcile::{self, DiffOptions, Plan};
+use crate::metadata_source;
+use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
 use crate::target::{Scope, Target, TargetError};
@@ -120,19 +122,32 @@ pub struct Prepared {
 pub fn prepare(
     records: &RecordArgs,
     target: &TargetArgs,
-    options: DiffOptions,
+    reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
     let set = crate::record::load(records)?;
     let target = open_target(target, records_realm(&set).as_deref())?;
-    let desired = desired::compile(
+    // Partner metadata is read before compiling: all I/O stays out of `desired`.
+    let metadata = metadata_source::resolve_all(
+        &set.records,
+        metadata_source::Options {
+            allow_expired: reconcile.allow_expired_metadata,
+            now: time::OffsetDateTime::now_utc(),
+        },
+    )?;
+    let desired = desired::compile_with_metadata(
         set.records.iter().map(|r| RecordRef {
             id: &r.id,
             federation: &r.record.federation,
         }),
         &set.profile,
+        &metadata,
     );
+    // On stderr, so that `plan --output json` stays machine-readable.
+    for (record, note) in &desired.notes {
+        eprintln!("note: {record}: {note}");
+    }
     let observed = block_on(target.observe(&Scope::of(&desired)))?;
-    let plan = reconcile::diff(&desired, &observed, options);
+    let plan = reconcile::diff(&desired, &observed, reconcile.options());
     Ok(Prepared {
         target,
         desired,

@@ -32,10 +32,16 @@ const CLIENT_NON_FIELDS: &[&str] = &[
 /// built-in flows come from templates/keycloak-default-flows.json.
 pub fn minimal_realm(realm: &str) -> Value {
     let mut document = json!({ "realm": realm, "enabled": true });
-    let defaults: Value = serde_json::from_str(include_str!("../../templates/keycloak-default-flows.json"))
-        .expect("the default-flows template is valid JSON (unit-tested)");
+    let defaults: Value =
+        serde_json::from_str(include_str!("../../templates/keycloak-default-flows.json"))
+            .expect("the default-flows template is valid JSON (unit-tested)");
     if let (Some(target), Some(defaults)) = (document.as_object_mut(), defaults.as_object()) {
-        target.extend(defaults.iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k.clone(), v.clone())));
+        target.extend(
+            defaults
+                .iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
     document
 }
@@ -748,9 +754,21 @@ mod tests {
         assert_eq!(realm["realm"], "demo");
         assert_eq!(realm["browserFlow"], "browser");
         let state = observe(&realm);
-        for alias in ["browser", "direct grant", "registration", "reset credentials", "clients", "first broker login", "docker auth"] {
+        for alias in [
+            "browser",
+            "direct grant",
+            "registration",
+            "reset credentials",
+            "clients",
+            "first broker login",
+            "docker auth",
+        ] {
             assert!(state.flows.contains_key(alias), "{alias}");
-            assert_eq!(state.flows[alias].owner(), None, "built-ins are not fedctl's");
+            assert_eq!(
+                state.flows[alias].owner(),
+                None,
+                "built-ins are not fedctl's"
+            );
         }
         // The browser flow's forms sub-flow is resolved through its alias.
         let StepKind::SubFlow { steps, .. } = &state.flows["browser"].steps[3].kind else {

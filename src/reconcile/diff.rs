@@ -629,11 +629,13 @@ impl Differ<'_> {
                 role: role.clone(),
             };
             let Some(user) = self.observed.users.get(username) else {
-                self.conflict(
-                    &record,
-                    object,
-                    "no such user in the realm; pilot grant skipped".into(),
-                );
+                // Not a conflict (nothing collides): the grant follows once the user exists.
+                self.plan.skipped.push((
+                    record,
+                    format!(
+                        "pilot user {username} does not exist in the realm yet; {object} waits"
+                    ),
+                ));
                 continue;
             };
             let tracked = self

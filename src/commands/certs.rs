@@ -1,0 +1,324 @@
+//! `fedctl certs`: the certificate-expiry check, run from cron, CI or a Kubernetes CronJob.
+//!
+//! The imperative shell around [`crate::certs`]: reads records, the realm and metadata files,
+//! hands them to collection, evaluates, prints, and writes the Prometheus textfile. Exit codes
+//! follow the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL (expired included),
+//! 3 UNKNOWN. A source that cannot be read is reported (UNKNOWN, `fedctl_cert_source_up 0`)
+//! and the run goes on; invalid arguments and records that do not load also exit 3 (see
+//! [`crate::error::Error::exit_code`]).
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use miette::Diagnostic;
+use time::{Duration, OffsetDateTime};
+
+use super::Exit;
+use super::args::{RecordArgs, TargetArgs};
+use crate::certs::model::{Inventory, SourceStatus};
+use crate::certs::render;
+use crate::certs::sources::metadata;
+use crate::certs::sources::realm::{self, RealmSnapshot};
+use crate::certs::sources::{self, RecordRef};
+use crate::certs::thresholds::{self, TimeArgError};
+use crate::error::Error;
+use crate::fsutil::{self, WriteError};
+use crate::keycloak::realm_file::RealmFile;
+use crate::record::{self, LoadedRecord, RecordErrors};
+use crate::saml::{self, Metadata};
+use crate::target::{Target, TargetError};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub records: RecordArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// WARNING when a certificate expires within this time (s, m, h, d or w: 30d, 12h, 2w).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = thresholds::parse_duration)]
+    pub warn: Duration,
+
+    /// CRITICAL when a certificate expires within this time (at most --warn).
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = thresholds::parse_duration)]
+    pub critical: Duration,
+
+    /// Evaluate as of this date (midnight UTC) or RFC 3339 instant instead of now.
+    #[arg(long, value_name = "DATE|RFC3339", value_parser = thresholds::parse_instant)]
+    pub as_of: Option<OffsetDateTime>,
+
+    /// SAML metadata file (an entity or an aggregate) whose every certificate is checked.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub metadata: Vec<PathBuf>,
+
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// Also write the Prometheus metrics to this file, atomically (node_exporter textfile
+    /// collector: a `*.prom` file in its --collector.textfile.directory).
+    #[arg(long, value_name = "PATH")]
+    pub prometheus_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+    Prometheus,
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum CertsError {
+    #[error(transparent)]
+    #[diagnostic(code(fedctl::certs::usage))]
+    Time(#[from] TimeArgError),
+
+    #[error("live targets are not available yet")]
+    #[diagnostic(
+        code(fedctl::certs::live_target),
+        help("check a realm export with --realm-file PATH; unset KEYCLOAK_URL if it is set")
+    )]
+    LiveTarget,
+
+    #[error("nothing to check: no records, no target and no --metadata")]
+    #[diagnostic(
+        code(fedctl::certs::nothing),
+        help("give record paths, --realm-file PATH or --metadata FILE")
+    )]
+    NothingToCheck,
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] RecordErrors),
+
+    #[error(transparent)]
+    #[diagnostic(code(fedctl::certs::write))]
+    Write(#[from] WriteError),
+
+    #[error("cannot write the report to stdout")]
+    #[diagnostic(code(fedctl::certs::stdout))]
+    Stdout(#[source] std::io::Error),
+}
+
+pub fn run(args: &Args) -> Result<Exit, Error> {
+    let thresholds = thresholds::thresholds(args.warn, args.critical).map_err(CertsError::from)?;
+    let as_of = args.as_of.unwrap_or_else(OffsetDateTime::now_utc);
+    let realm_file = realm_file(&args.target)?;
+    let records = load_records(
+        &args.records,
+        realm_file.is_some() || !args.metadata.is_empty(),
+    )?;
+    if records.is_empty() && realm_file.is_none() && args.metadata.is_empty() {
+        return Err(CertsError::NothingToCheck.into());
+    }
+
+    let inventory = collect(&args.records, &records, realm_file, &args.metadata);
+    let report = crate::certs::evaluate(inventory, thresholds, as_of);
+
+    let stdout = match args.output {
+        Output::Text => render::text::render(&report, use_color()),
+        Output::Json => render::json::render(&report),
+        Output::Prometheus => render::prometheus::render(&report),
+    };
+    std::io::stdout()
+        .write_all(stdout.as_bytes())
+        .map_err(CertsError::Stdout)?;
+    if let Some(path) = &args.prometheus_file {
+        let metrics = render::prometheus::render(&report);
+        fsutil::write_atomic(path, metrics.as_bytes(), fsutil::Mode::KeepExisting)
+            .map_err(CertsError::from)?;
+    }
+    Ok(Exit(report.status().exit_code()))
+}
+
+/// The realm export to read, if any. Live targets (`--url`, `KEYCLOAK_URL`, `--target`) need
+/// the admin API client; until it is wired in they are refused rather than ignored. Wiring
+/// it means building a [`RealmSnapshot`] from `GET /keys` ([`crate::keycloak::keys::from_keys_metadata`]),
+/// `GET /clients` and `GET /identity-provider/instances`, reported as source `admin-api`.
+fn realm_file(target: &TargetArgs) -> Result<Option<&Path>, CertsError> {
+    match (&target.realm_file, &target.url, &target.target) {
+        (Some(path), _, _) => Ok(Some(path)),
+        (None, None, None) => Ok(None),
+        _ => Err(CertsError::LiveTarget),
+    }
+}
+
+/// Records are optional when a target or metadata gives the check something to do: then the
+/// default path `federations` may be missing. Paths given explicitly must exist.
+fn load_records(args: &RecordArgs, optional: bool) -> Result<Vec<LoadedRecord>, CertsError> {
+    let default_missing = args.paths.len() == 1
+        && args.paths[0] == Path::new("federations")
+        && !args.paths[0].exists();
+    if optional && default_missing {
+        return Ok(Vec::new());
+    }
+    Ok(record::load(args)?.records)
+}
+
+fn collect(
+    record_args: &RecordArgs,
+    records: &[LoadedRecord],
+    realm_file: Option<&Path>,
+    metadata_files: &[PathBuf],
+) -> Inventory {
+    let refs: Vec<RecordRef<'_>> = records
+        .iter()
+        .map(|r| RecordRef {
+            id: &r.id,
+            federation: &r.record.federation,
+        })
+        .collect();
+    let mut inventory = Inventory {
+        stated: sources::stated_expiries(&refs),
+        ..Inventory::default()
+    };
+    if !records.is_empty() {
+        inventory
+            .sources
+            .push(SourceStatus::up("records", join_paths(&record_args.paths)));
+    }
+    if let Some(path) = realm_file {
+        inventory.extend(collect_realm_file(path, records, &refs));
+    }
+    let mut cache = MetadataCache::default();
+    for (record, reference) in records.iter().zip(&refs) {
+        if let Some(source) = &record.record.federation.technical.partner_metadata {
+            inventory.extend(cache.collect_record(record, source, reference));
+        }
+    }
+    for path in metadata_files {
+        if let Ok(doc) = cache.read(path) {
+            inventory.extend(metadata::collect_file(doc, &path.display().to_string()));
+        }
+    }
+    inventory.extend(cache.into_statuses());
+    inventory
+}
+
+fn collect_realm_file(path: &Path, records: &[LoadedRecord], refs: &[RecordRef<'_>]) -> Inventory {
+    let location = path.display().to_string();
+    let snapshot = RealmFile::open(path)
+        .and_then(|file| check_realm(&file, records).map(|()| file.document()))
+        .map_err(|e| error_chain(&e))
+        .and_then(|document| RealmSnapshot::from_export(&document).map_err(|e| error_chain(&e)));
+    match snapshot {
+        Ok(snapshot) => Inventory {
+            certificates: realm::collect(&snapshot, refs),
+            sources: vec![SourceStatus::up("realm-file", location)],
+            ..Inventory::default()
+        },
+        Err(e) => source_down("realm-file", location, e),
+    }
+}
+
+/// Realm keys would be reported against the wrong federations if the records were for
+/// another realm.
+fn check_realm(file: &RealmFile, records: &[LoadedRecord]) -> Result<(), TargetError> {
+    match records.iter().find_map(LoadedRecord::realm) {
+        Some(realm) if realm != file.realm() => Err(TargetError::RealmMismatch {
+            records: realm.to_owned(),
+            target: file.realm().to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Metadata files (records' `partner_metadata` and `--metadata`) are read once each, however
+/// many records point into the same aggregate, and each file's status is reported once.
+#[derive(Default)]
+struct MetadataCache {
+    files: HashMap<PathBuf, Result<Metadata, String>>,
+    order: Vec<PathBuf>,
+}
+
+impl MetadataCache {
+    fn read(&mut self, path: &Path) -> Result<&Metadata, &str> {
+        if !self.files.contains_key(path) {
+            let parsed = std::fs::read(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|bytes| saml::parse_metadata(&bytes).map_err(|e| e.to_string()));
+            self.files.insert(path.to_owned(), parsed);
+            self.order.push(path.to_owned());
+        }
+        self.files[path].as_ref().map_err(String::as_str)
+    }
+
+    fn collect_record(
+        &mut self,
+        record: &LoadedRecord,
+        source: &str,
+        reference: &RecordRef<'_>,
+    ) -> Inventory {
+        if source.starts_with("https://") || source.starts_with("http://") {
+            return source_down(
+                "metadata",
+                source,
+                "fetching metadata from a URL is not available yet",
+            );
+        }
+        let path = record.path.parent().unwrap_or(Path::new(".")).join(source);
+        let location = path.display().to_string();
+        match self.read(&path) {
+            Ok(doc) => metadata::collect_record(doc, &location, reference).unwrap_or_else(|e| {
+                source_down("metadata", format!("{location} ({})", record.id), e)
+            }),
+            // The file's status is reported once for all its readers, by `into_statuses`.
+            Err(_) => Inventory::default(),
+        }
+    }
+
+    fn into_statuses(self) -> Inventory {
+        let sources = self
+            .order
+            .iter()
+            .map(|path| match &self.files[path] {
+                Ok(_) => SourceStatus::up("metadata", path.display().to_string()),
+                Err(e) => SourceStatus::down("metadata", path.display().to_string(), e),
+            })
+            .collect();
+        Inventory {
+            sources,
+            ..Inventory::default()
+        }
+    }
+}
+
+fn source_down(
+    source: &'static str,
+    location: impl Into<String>,
+    error: impl std::fmt::Display,
+) -> Inventory {
+    Inventory {
+        sources: vec![SourceStatus::down(source, location, error)],
+        ..Inventory::default()
+    }
+}
+
+/// An error and its causes on one line, for a source's status.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Colours only for a terminal, and never when `NO_COLOR` is set to something.
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,0 +1,192 @@
+//! The part of a realm a review needs, for sources that cannot afford to read every user
+//! (the live admin API): given the realm's structure — groups with their role mappings, roles
+//! with their composites, clients; one partial export — which member lists and role-holder
+//! lists to fetch so that the resulting [`Directory`] keeps its contract.
+//!
+//! The walk goes backwards from each scoped role: the composites that contain it (transitively),
+//! the groups those roles are mapped to, and their sub-groups, whose members inherit the
+//! mappings. With the access groups' subtrees added, listing the direct members of those groups
+//! (`GET /groups/{id}/members`) and the direct holders of those roles
+//! (`GET /roles/{name}/users`, `GET /clients/{uuid}/roles/{name}/users`) finds every user on a
+//! route to a scoped role, with every membership and mapping on that route.
+
+use std::collections::BTreeSet;
+
+use super::access::Reach;
+use super::model::{Directory, RoleRef, Scope, is_within};
+
+/// What to fetch beyond the structure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queries {
+    /// Groups (paths) whose direct members to list.
+    pub group_members: BTreeSet<String>,
+    /// Roles whose direct holders to list.
+    pub role_holders: BTreeSet<RoleRef>,
+    /// Users to look up by name (pilot users, who may hold nothing).
+    pub usernames: BTreeSet<String>,
+}
+
+pub fn queries(structure: &Directory, scope: &Scope) -> Queries {
+    let mut role_holders = BTreeSet::new();
+    for role in &scope.roles {
+        let reach = Reach::of(&structure.roles, role);
+        role_holders.extend(reach.roles().cloned());
+    }
+    let granting = structure
+        .groups
+        .iter()
+        .filter(|(_, group)| group.roles.iter().any(|r| role_holders.contains(r)))
+        .map(|(path, _)| path.as_str());
+    let roots: BTreeSet<&str> = granting
+        .chain(scope.groups.iter().map(String::as_str))
+        .collect();
+    let group_members = structure
+        .groups
+        .keys()
+        .filter(|path| roots.iter().any(|root| is_within(path, root)))
+        .cloned()
+        .collect();
+    Queries {
+        group_members,
+        role_holders,
+        usernames: scope.usernames.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::collect::from_realm_export;
+    use crate::review::evaluate::{Subject, review, scope};
+    use crate::review::model::UserFacts;
+    use time::macros::date;
+
+    /// What a live source would have after running `queries`: each listed user with only the
+    /// memberships and mappings the member and holder lists reveal.
+    fn as_fetched(full: &Directory, queries: &Queries) -> Directory {
+        let users = full.users.iter().filter_map(|(name, user)| {
+            let fetched = UserFacts {
+                groups: (user.groups.iter())
+                    .filter(|g| queries.group_members.contains(*g))
+                    .cloned()
+                    .collect(),
+                roles: (user.roles.iter())
+                    .filter(|r| queries.role_holders.contains(*r))
+                    .cloned()
+                    .collect(),
+                ..user.clone()
+            };
+            let found = !fetched.groups.is_empty()
+                || !fetched.roles.is_empty()
+                || queries
+                    .usernames
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(name));
+            found.then(|| (name.clone(), fetched))
+        });
+        Directory {
+            users: users.collect(),
+            ..full.clone()
+        }
+    }
+
+    fn records(dir: &str) -> Vec<(String, crate::record::RecordFile)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut records: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                (
+                    path.display().to_string(),
+                    serde_saphyr::from_str(&text).unwrap(),
+                )
+            })
+            .collect();
+        records.sort_by(|a, b| a.0.cmp(&b.0));
+        records
+    }
+
+    /// The narrowed directory reviews exactly like the whole realm.
+    fn same_review(realm: &str, records_dir: &str) {
+        let realm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(realm);
+        let document = serde_json::from_str(&std::fs::read_to_string(realm).unwrap()).unwrap();
+        let full = from_realm_export(&document).unwrap();
+        let records = records(records_dir);
+        let subjects: Vec<Subject<'_>> = records
+            .iter()
+            .map(|(file, record)| Subject {
+                record: file,
+                file: std::path::Path::new(file),
+                federation: &record.federation,
+            })
+            .collect();
+        let structure = Directory {
+            users: Default::default(),
+            ..full.clone()
+        };
+        let fetched = as_fetched(&full, &queries(&structure, &scope(&subjects)));
+        assert_ne!(fetched.users, full.users, "the walk narrows");
+        for subject in &subjects {
+            let today = date!(2025 - 06 - 30);
+            assert_eq!(
+                review(subject, &fetched, today),
+                review(subject, &full, today),
+                "{}",
+                subject.record
+            );
+        }
+    }
+
+    #[test]
+    fn the_walk_finds_everyone_in_the_demo_realm() {
+        same_review("tests/review/realm.json", "tests/review/federations");
+    }
+
+    #[test]
+    fn the_walk_finds_everyone_in_keycloaks_test_realm() {
+        same_review(
+            "../shared/fixtures/keycloak/testrealm.json",
+            "tests/review/fixture-records/testrealm",
+        );
+    }
+
+    #[test]
+    fn queries_cover_composites_granting_groups_and_sub_groups() {
+        let document = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review/realm.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let structure = Directory {
+            users: Default::default(),
+            ..from_realm_export(&document).unwrap()
+        };
+        let scope = Scope {
+            roles: [RoleRef::client("https://app.acme.example.org", "access")].into(),
+            groups: ["/partner-acme-users".to_owned()].into(),
+            usernames: ["pia".to_owned()].into(),
+        };
+        let queries = queries(&structure, &scope);
+        assert_eq!(
+            queries.role_holders,
+            [
+                RoleRef::realm("partner-bundle"),
+                RoleRef::client("https://app.acme.example.org", "access"),
+                RoleRef::client("https://app.acme.example.org", "team"),
+            ]
+            .into()
+        );
+        assert_eq!(
+            queries.group_members.iter().collect::<Vec<_>>(),
+            [
+                "/partner-acme-users",
+                "/partner-acme-users/berlin",
+                "/staff",
+                "/staff/it"
+            ]
+        );
+    }
+}
