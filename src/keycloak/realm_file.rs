@@ -131,18 +131,12 @@ fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetErro
             rj::delete_group(document, path);
             Ok(())
         }
+        // The mappers come with their own CreateMapper operations.
         CreateClient {
-            client_id,
-            fields,
-            mappers,
+            client_id, fields, ..
         } => {
             rj::create_client(document, client_id);
-            let client = client_mut(document, client_id)?;
-            rj::set_string_fields(client, fields);
-            for (name, mapper) in mappers {
-                rj::put_mapper(client, name, mapper);
-            }
-            Ok(())
+            update_client(document, client_id, fields)
         }
         UpdateClient { client_id, fields } => update_client(document, client_id, fields),
         DeleteClient { client_id } => {

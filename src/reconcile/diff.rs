@@ -211,7 +211,6 @@ impl Differ<'_> {
                 mappers: want.mappers.clone(),
             }),
         );
-        // Shown as changes of their own, made by the client's creation.
         for (name, mapper) in &want.mappers {
             self.push_fields(
                 record,
@@ -221,7 +220,11 @@ impl Differ<'_> {
                     name: name.clone(),
                 },
                 mapper_fields(mapper),
-                None,
+                Some(Operation::CreateMapper {
+                    client_id: client_id.into(),
+                    name: name.clone(),
+                    mapper: mapper.clone(),
+                }),
             );
         }
         for (role, role_want) in &want.roles {

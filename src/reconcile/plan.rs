@@ -137,7 +137,9 @@ pub enum Operation {
     DeleteGroup {
         path: String,
     },
-    /// Creates a client with its protocol mappers: Keycloak takes them in the same request.
+    /// Creates a client. `mappers` are the ones the plan's CreateMapper operations will add:
+    /// a target that can create them with the client (Keycloak's POST takes them) does, and
+    /// then has nothing left to do for those operations.
     CreateClient {
         client_id: String,
         fields: Fields,

@@ -5,7 +5,7 @@
 //! is idempotent so a rerun after a failure converges: deleting something gone succeeds,
 //! and a create answered 409 after a retried attempt is taken as the earlier attempt's work.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
@@ -33,6 +33,8 @@ pub struct KeycloakTarget {
     pub(super) observed_templates: Mutex<HashMap<String, Flow>>,
     /// Templates verified or built during this run, one initialisation each.
     pub(super) templates: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Template>>>>,
+    /// Mappers created with their client in this run: their CreateMapper operations are done.
+    inline_mappers: Mutex<HashSet<(String, String)>>,
     /// Serialises read-modify-write edits of one role (pilot bookkeeping of several users).
     role_locks: Mutex<HashMap<(String, String), RoleLock>>,
 }
@@ -46,6 +48,7 @@ impl KeycloakTarget {
             ids: Mutex::default(),
             observed_templates: Mutex::default(),
             templates: Mutex::default(),
+            inline_mappers: Mutex::default(),
             role_locks: Mutex::default(),
         })
     }
@@ -468,6 +471,11 @@ impl KeycloakTarget {
             };
             self.ids().clients.insert(client_id.to_owned(), ids);
         }
+        lock(&self.inline_mappers).extend(
+            mappers
+                .keys()
+                .map(|name| (client_id.to_owned(), name.clone())),
+        );
         Ok(())
     }
 
@@ -523,6 +531,9 @@ impl KeycloakTarget {
         name: &str,
         mapper: &Mapper,
     ) -> Result<(), TargetError> {
+        if lock(&self.inline_mappers).contains(&(client_id.to_owned(), name.to_owned())) {
+            return Ok(());
+        }
         let client = self.require_client(client_id).await?;
         let result = self
             .client
