@@ -114,7 +114,8 @@ fn add_outbound(
     metadata: Option<&SpSettings>,
 ) -> Vec<String> {
     let federation = record.federation;
-    let Some(client_id) = client_id(federation) else {
+    // A SAML record may leave the entity ID to its partner metadata.
+    let Some(client_id) = client_id(federation).or(metadata.map(|sp| sp.client_id.as_str())) else {
         return Vec::new(); // validation reports the missing id; nothing to compile
     };
     let access = &federation.access_control;

@@ -468,3 +468,16 @@ fn a_different_entity_id_keeps_the_records_client_id() {
     );
     assert!(desired.notes[0].1.contains("partner_entity_id"));
 }
+
+#[test]
+fn without_partner_entity_id_the_client_id_comes_from_the_metadata() {
+    let mut federation = saml_without_acs();
+    federation.technical.partner_entity_id = None;
+    let desired = compile_with_sp(&federation, partner_sp());
+    assert!(
+        desired.state.clients["https://app.partner.example.org"].fields["redirectUris"]
+            .as_array()
+            .is_some_and(|acs| acs.len() == 2)
+    );
+    assert_eq!(desired.notes, []);
+}

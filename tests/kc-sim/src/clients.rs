@@ -1,8 +1,9 @@
 //! Clients (§2): creation with protocol defaults, the PUT merge rules of §2.2,
 //! listing/searching, secrets, service accounts and client-scope links.
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::CLIENT;
 use crate::state::{Client, Realm, new_id, now_secs};

@@ -350,3 +350,17 @@ async fn realms_list_create_update() {
     assert_eq!(realm["defaultRole"]["name"], "default-roles-fed");
     assert_eq!(realm["browserFlow"], "browser");
 }
+
+#[tokio::test]
+async fn server_info_reports_the_simulated_version() {
+    let kc = Kc::version(24).await;
+    let r = kc
+        .http
+        .get(kc.url("/admin/serverinfo"))
+        .bearer_auth(&kc.token)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["systemInfo"]["version"], "24.0.5");
+}

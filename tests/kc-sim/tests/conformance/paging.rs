@@ -96,3 +96,51 @@ async fn clients_have_no_default_page_and_roles_page_only_with_both() {
         1
     );
 }
+
+#[tokio::test]
+async fn role_holders_and_identity_providers_default_to_100() {
+    let kc = Kc::start().await;
+    kc.sim.add_realm_role("master", "crowd");
+    for i in 0..101 {
+        let name = format!("holder{i:03}");
+        kc.sim.add_user("master", &name, "pw");
+        kc.sim.grant_user_role("master", &name, "crowd");
+        let idp = json!({ "alias": format!("idp{i:03}"), "providerId": "oidc", "config": {} });
+        assert_eq!(
+            kc.post("/master/identity-provider/instances", idp)
+                .await
+                .status,
+            201
+        );
+    }
+    assert_eq!(
+        kc.get("/master/roles/crowd/users")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+    assert_eq!(
+        kc.get("/master/roles/crowd/users?first=100")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let idps = kc.get("/master/identity-provider/instances").await.body;
+    assert_eq!(idps.as_array().unwrap().len(), 100);
+    assert_eq!(idps[0]["alias"], "idp000");
+    assert_eq!(
+        kc.get("/master/identity-provider/instances?search=idp10*")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
