@@ -8,6 +8,7 @@
 pub mod certs;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod desired;
 pub mod error;
 pub mod fsutil;

@@ -144,7 +144,7 @@ impl Differ<'_> {
                     if !self.may_manage(&record, have.owner(), &object) {
                         continue;
                     }
-                    if have != want {
+                    if !have.equivalent(want) {
                         let mut change = Change {
                             record: record.clone(),
                             action: Action::Update,
@@ -156,7 +156,7 @@ impl Differ<'_> {
                                 flow: want.clone(),
                             }),
                         };
-                        if have.steps != want.steps {
+                        if !state::steps_equivalent(&have.steps, &want.steps) {
                             change.fields.push(field_change(
                                 "executions",
                                 json!(flow_outline(&have.steps)),
@@ -208,6 +208,7 @@ impl Differ<'_> {
             Some(Operation::CreateClient {
                 client_id: client_id.into(),
                 fields,
+                mappers: want.mappers.clone(),
             }),
         );
         for (name, mapper) in &want.mappers {
