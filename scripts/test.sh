@@ -19,3 +19,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo test --workspace --locked "$@"
+
+# The simulator must satisfy Keycloak's official admin client, not only our own tests.
+if command -v npm >/dev/null; then
+  cargo build --locked -p kc-sim
+  (cd tests/kc-sim/compat && npm ci --no-audit --no-fund --silent && node compat.mjs)
+else
+  echo "npm not found: skipping the official admin-client compatibility check" >&2
+fi

@@ -38,6 +38,9 @@ pub enum Command {
     /// Check the expiry of every certificate the federations depend on (monitoring-plugin
     /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
     Certs(commands::certs::Args),
+    /// Write what each partner needs from us: our IdP metadata (SAML) and a handoff summary
+    /// (Markdown and JSON) per outbound federation.
+    ExportMetadata(commands::export_metadata::Args),
 }
 
 /// Exit status for a command line clap rejects. Help and version exit 0 and other commands

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 
 use crate::profile::{AttributeDefinition, AttributeProfile, AttributeSource};
 use crate::record::{
-    ClientAuth, ClientType, Direction, Federation, NameIdFormat, Pkce, Protocol, SharedAttribute,
+    ClientAuth, ClientType, Direction, Federation, Pkce, Protocol, SharedAttribute,
 };
+use crate::saml::SpSettings;
 use crate::state::{
     self, AuthenticatorConfig, Client, Fields, Flow, FlowStep, Group, MAPPERS_ATTRIBUTE, Mapper,
     OWNER_ATTRIBUTE, RealmState, Requirement, Role, StepKind, User, attribute_path,
@@ -27,7 +28,14 @@ pub struct Desired {
     pub records: Vec<String>,
     /// Records or parts of records that fedctl cannot reconcile yet, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Per record: where partner metadata and the record disagree (the record wins), and
+    /// settings that cannot take effect.
+    pub notes: Vec<(String, String)>,
 }
+
+/// The partner SP metadata of records that name one, by record id: read and verified by the
+/// shell ([`crate::metadata_source`]), so compiling stays free of I/O.
+pub type PartnerMetadata = BTreeMap<String, SpSettings>;
 
 /// One record as the compiler needs it: its id (file stem) and content.
 pub struct RecordRef<'a> {
@@ -47,15 +55,34 @@ static CLIENT_DEFAULTS: LazyLock<ClientDefaults> = LazyLock::new(|| {
         .expect("templates/client-defaults.yaml is valid (checked by a unit test)")
 });
 
+/// [`compile_with_metadata`] for records without partner metadata.
 pub fn compile<'a>(
     records: impl IntoIterator<Item = RecordRef<'a>>,
     profile: &AttributeProfile,
+) -> Desired {
+    compile_with_metadata(records, profile, &PartnerMetadata::new())
+}
+
+pub fn compile_with_metadata<'a>(
+    records: impl IntoIterator<Item = RecordRef<'a>>,
+    profile: &AttributeProfile,
+    metadata: &PartnerMetadata,
 ) -> Desired {
     let mut desired = Desired::default();
     for record in records {
         desired.records.push(record.id.to_owned());
         match record.federation.direction {
-            Direction::Outbound => add_outbound(&mut desired.state, &record, profile),
+            Direction::Outbound => {
+                let notes = add_outbound(
+                    &mut desired.state,
+                    &record,
+                    profile,
+                    metadata.get(record.id),
+                );
+                desired
+                    .notes
+                    .extend(notes.into_iter().map(|note| (record.id.to_owned(), note)));
+            }
             Direction::Inbound => desired.skipped.push((
                 record.id.to_owned(),
                 "inbound federations (partner IdP to our SP) are validated but not reconciled yet"
@@ -79,17 +106,25 @@ pub fn restrict_flow_alias(record_id: &str) -> String {
     format!("fedctl-restrict-{record_id}")
 }
 
-fn add_outbound(state: &mut RealmState, record: &RecordRef<'_>, profile: &AttributeProfile) {
+/// Adds the objects of an outbound federation; returns its notes.
+fn add_outbound(
+    state: &mut RealmState,
+    record: &RecordRef<'_>,
+    profile: &AttributeProfile,
+    metadata: Option<&SpSettings>,
+) -> Vec<String> {
     let federation = record.federation;
-    let Some(client_id) = client_id(federation) else {
-        return; // validation reports the missing id; nothing to compile
+    // A SAML record may leave the entity ID to its partner metadata.
+    let Some(client_id) = client_id(federation).or(metadata.map(|sp| sp.client_id.as_str())) else {
+        return Vec::new(); // validation reports the missing id; nothing to compile
     };
     let access = &federation.access_control;
     let role = access.role_name().to_owned();
 
     let mappers = mappers(federation, profile);
+    let (fields, notes) = client_fields(record, &mappers, metadata);
     let mut client = Client {
-        fields: client_fields(record, &mappers),
+        fields,
         mappers,
         ..Client::default()
     };
@@ -120,9 +155,14 @@ fn add_outbound(state: &mut RealmState, record: &RecordRef<'_>, profile: &Attrib
             .or_default()
             .insert(role.clone());
     }
+    notes
 }
 
-fn client_fields(record: &RecordRef<'_>, mappers: &BTreeMap<String, Mapper>) -> Fields {
+fn client_fields(
+    record: &RecordRef<'_>,
+    mappers: &BTreeMap<String, Mapper>,
+    metadata: Option<&SpSettings>,
+) -> (Fields, Vec<String>) {
     let federation = record.federation;
     let mut fields: Fields = match federation.protocol {
         Protocol::Saml => CLIENT_DEFAULTS.saml.clone(),
@@ -136,37 +176,40 @@ fn client_fields(record: &RecordRef<'_>, mappers: &BTreeMap<String, Mapper>) -> 
             federation.partner, record.id
         )),
     );
-    match federation.protocol {
-        Protocol::Saml => saml_client_fields(federation, &mut fields),
-        Protocol::Oidc => oidc_client_fields(federation, &mut fields),
-    }
+    let notes = match federation.protocol {
+        Protocol::Saml => saml_client_fields(federation, metadata, &mut fields),
+        Protocol::Oidc => {
+            oidc_client_fields(federation, &mut fields);
+            Vec::new()
+        }
+    };
     set_attribute(&mut fields, OWNER_ATTRIBUTE, record.id);
     set_attribute(
         &mut fields,
         MAPPERS_ATTRIBUTE,
         &state::join_list(mappers.keys()),
     );
-    fields
+    (fields, notes)
 }
 
-fn saml_client_fields(federation: &Federation, fields: &mut Fields) {
+/// Sets the SAML client fields; returns the notes of merging the partner's metadata.
+fn saml_client_fields(
+    federation: &Federation,
+    metadata: Option<&SpSettings>,
+    fields: &mut Fields,
+) -> Vec<String> {
     let technical = &federation.technical;
-    let acs: Vec<String> = technical
-        .partner_acs
-        .as_ref()
-        .map(|acs| acs.as_slice().to_vec())
-        .unwrap_or_default();
-    fields.insert("redirectUris".into(), json!(acs));
-    if let Some(first) = acs.first() {
-        set_attribute(fields, "saml_assertion_consumer_url_post", first);
+    let settings = partner_metadata::saml_settings(technical, metadata);
+    fields.insert("redirectUris".into(), json!(settings.acs));
+    if let Some(acs_post) = &settings.acs_post {
+        set_attribute(fields, "saml_assertion_consumer_url_post", acs_post);
     }
     set_attribute(
         fields,
         "saml_single_logout_service_url_post",
-        technical.partner_slo.as_deref().unwrap_or(""),
+        settings.slo_post.as_deref().unwrap_or(""),
     );
-    let name_id = technical.name_id_format.unwrap_or(NameIdFormat::Email);
-    set_attribute(fields, "saml_name_id_format", name_id.keycloak_value());
+    set_attribute(fields, "saml_name_id_format", settings.name_id_format);
     set_flag(
         fields,
         "saml.assertion.signature",
@@ -179,9 +222,29 @@ fn saml_client_fields(federation: &Federation, fields: &mut Fields) {
     );
     // Without a partner certificate, requiring signed requests would make Keycloak generate a
     // key pair of its own and reject every request of the partner; encryption needs the
-    // partner's certificate. Both stay off until metadata supplies certificates.
-    set_flag(fields, "saml.client.signature", false);
-    set_flag(fields, "saml.encrypt", false);
+    // partner's certificate. So each switch is on exactly when its certificate is known.
+    set_certificate(
+        fields,
+        "saml.client.signature",
+        "saml.signing.certificate",
+        settings.signing_certificate.as_deref(),
+    );
+    set_certificate(
+        fields,
+        "saml.encrypt",
+        "saml.encryption.certificate",
+        settings.encryption_certificate.as_deref(),
+    );
+    settings.notes
+}
+
+/// A switch and its certificate: on with the certificate, or off (the certificate attribute
+/// is then left as it is: unused, it does no harm).
+fn set_certificate(fields: &mut Fields, switch: &str, attribute: &str, certificate: Option<&str>) {
+    set_flag(fields, switch, certificate.is_some());
+    if let Some(certificate) = certificate {
+        set_attribute(fields, attribute, certificate);
+    }
 }
 
 fn oidc_client_fields(federation: &Federation, fields: &mut Fields) {
@@ -286,7 +349,9 @@ fn mappers(federation: &Federation, profile: &AttributeProfile) -> BTreeMap<Stri
         .collect()
 }
 
-fn resolve<'p>(
+/// The profile definition of a released attribute, with the name its mapper gets; `None`
+/// for a name the profile lacks (validation reports it).
+pub fn resolve<'p>(
     shared: &'p SharedAttribute,
     profile: &'p AttributeProfile,
 ) -> Option<(String, &'p AttributeDefinition)> {
@@ -457,6 +522,8 @@ fn restrict_flow(record: &RecordRef<'_>, client_id: &str, role: &str) -> Flow {
         steps: vec![sign_in, gate],
     }
 }
+
+mod partner_metadata;
 
 #[cfg(test)]
 mod tests;

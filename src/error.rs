@@ -9,6 +9,7 @@ pub enum Error {
     #[diagnostic(code(fedctl::usage))]
     Usage(String),
 
+    /// Federation records (or the attribute profile) with problems, each located.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Records(#[from] crate::record::RecordErrors),
@@ -20,6 +21,14 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Certs(#[from] crate::commands::certs::CertsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    PartnerMetadata(#[from] crate::metadata_source::PartnerMetadataError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

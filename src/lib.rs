@@ -8,11 +8,13 @@
 pub mod certs;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod desired;
 pub mod error;
 pub mod fsutil;
 pub mod keycloak;
 pub mod logging;
+pub mod metadata_source;
 pub mod profile;
 pub mod reconcile;
 pub mod record;

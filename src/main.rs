@@ -3,6 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // reqwest is built without a default TLS provider (no aws-lc); rustls needs one chosen
+    // before the first client is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match fedctl::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,

@@ -130,6 +130,39 @@ impl Flow {
     pub fn marked_description(text: &str, owner: &str) -> String {
         format!("{text} {FLOW_OWNER_OPEN}{owner}]")
     }
+
+    /// Equal as Keycloak runs them. Sub-flow and authenticator-config aliases are only names:
+    /// Keycloak names the parts of a copied flow itself (`<copy> <original alias>`), so they
+    /// are not compared.
+    pub fn equivalent(&self, other: &Flow) -> bool {
+        self.description == other.description && steps_equivalent(&self.steps, &other.steps)
+    }
+}
+
+/// Same requirements, providers, config values and nesting; aliases aside.
+pub fn steps_equivalent(a: &[FlowStep], b: &[FlowStep]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.requirement == y.requirement
+                && match (&x.kind, &y.kind) {
+                    (
+                        StepKind::Authenticator {
+                            provider: p1,
+                            config: c1,
+                        },
+                        StepKind::Authenticator {
+                            provider: p2,
+                            config: c2,
+                        },
+                    ) => {
+                        p1 == p2 && c1.as_ref().map(|c| &c.config) == c2.as_ref().map(|c| &c.config)
+                    }
+                    (StepKind::SubFlow { steps: s1, .. }, StepKind::SubFlow { steps: s2, .. }) => {
+                        steps_equivalent(s1, s2)
+                    }
+                    _ => false,
+                }
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -274,6 +307,42 @@ mod tests {
             steps: vec![],
         };
         assert_eq!(unmarked.owner(), None);
+    }
+
+    #[test]
+    fn flows_compare_without_part_aliases() {
+        let step = |sub_alias: &str, config_alias: &str, role: &str| FlowStep {
+            requirement: Requirement::Conditional,
+            kind: StepKind::SubFlow {
+                alias: sub_alias.into(),
+                steps: vec![FlowStep {
+                    requirement: Requirement::Required,
+                    kind: StepKind::Authenticator {
+                        provider: "conditional-user-role".into(),
+                        config: Some(AuthenticatorConfig {
+                            alias: config_alias.into(),
+                            config: BTreeMap::from([("condUserRole".into(), role.into())]),
+                        }),
+                    },
+                }],
+            },
+        };
+        let flow = |steps| Flow {
+            description: "d".into(),
+            steps,
+        };
+        let desired = flow(vec![step("x gate", "x-role", "app.access")]);
+        let copied = flow(vec![step("x tpl gate", "x tpl config 1", "app.access")]);
+        assert!(desired.equivalent(&copied));
+        assert_ne!(desired, copied);
+        let other_role = flow(vec![step("x gate", "x-role", "app.other")]);
+        assert!(!desired.equivalent(&other_role));
+        let required = flow(vec![FlowStep {
+            requirement: Requirement::Required,
+            ..step("x gate", "x-role", "app.access")
+        }]);
+        assert!(!desired.equivalent(&required));
+        assert!(!desired.equivalent(&flow(vec![])));
     }
 
     #[test]

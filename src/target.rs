@@ -99,6 +99,13 @@ pub enum TargetError {
         message: String,
     },
 
+    #[error("{object} already exists in Keycloak: {message}")]
+    #[diagnostic(
+        code(fedctl::keycloak::conflict),
+        help("it appeared after the plan was made: run plan again to see whose it is")
+    )]
+    Conflict { object: String, message: String },
+
     #[error("cannot reach Keycloak at {url}: {reason}")]
     #[diagnostic(code(fedctl::keycloak::unreachable))]
     Unreachable { url: String, reason: String },

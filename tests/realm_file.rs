@@ -294,3 +294,27 @@ fn apply_refuses_without_yes_when_not_on_a_terminal() {
         .stderr(predicate::str::contains("refusing to apply without --yes"));
     assert!(!workspace.realm_file().exists(), "nothing written");
 }
+
+#[test]
+fn plan_output_for_the_runbook_record() {
+    let workspace = Workspace::new(&[("partner-example.yaml", &runbook_record("your-realm"))]);
+    let output = workspace
+        .run("plan", &["--detailed-exitcode"])
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let text = text.replace(&workspace.realm_file().display().to_string(), "realm.json");
+    insta::assert_snapshot!("runbook_plan_text", text);
+
+    let output = workspace
+        .run("plan", &["--output", "json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut plan: Value = serde_json::from_slice(&output).unwrap();
+    plan["target"] = json!("realm file realm.json");
+    insta::assert_json_snapshot!("runbook_plan_json", plan);
+}

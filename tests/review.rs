@@ -272,7 +272,13 @@ fn keycloak_test_realm_groups_direct_grants_and_composites() {
     assert_eq!(findings(customers, "outside-access").len(), 5);
     assert_eq!(findings(customers, "pilot"), [json!("direct-login")]);
 
-    // A client role inside a realm composite mapped to the parent of the user's group.
+    // A client role inside a realm composite mapped to the parent of the user's group. A
+    // second record for the same client (test-app) is its own run: fedctl allows one record
+    // per client in a set.
+    let report = fixture_review(
+        "tests/review/fixture-records/testrealm-samples",
+        "keycloak/testrealm.json",
+    );
     let samples = federation(&report, "test-app-samples");
     assert_eq!(usernames(samples), ["roleRichUser"]);
     let grants = &user(samples, "roleRichUser")["grants"];

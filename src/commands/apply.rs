@@ -34,7 +34,7 @@ const PROGRESS_THRESHOLD: usize = 20;
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let Prepared { target, plan, .. } =
-        pipeline::prepare(&args.records, &args.target, args.reconcile.options())?;
+        pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
     println!(
         "{}",
         render::text(&plan, &pipeline::plan_header(&target)).trim_end()

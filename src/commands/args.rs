@@ -42,14 +42,9 @@ pub struct TargetArgs {
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
 
-    /// Realm the admin credentials belong to.
-    #[arg(
-        long,
-        value_name = "NAME",
-        env = "KEYCLOAK_AUTH_REALM",
-        default_value = "master"
-    )]
-    pub auth_realm: String,
+    /// Realm the admin credentials belong to [default: master].
+    #[arg(long, value_name = "NAME", env = "KEYCLOAK_AUTH_REALM")]
+    pub auth_realm: Option<String>,
 
     /// PEM file with extra CA certificates to trust (private CAs). Verification stays on.
     #[arg(long, value_name = "FILE")]

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod args;
 pub mod certs;
+pub mod export_metadata;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
@@ -29,5 +30,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::New(args) => new::run(&args),
         Command::Certs(args) => certs::run(&args),
         Command::Review(args) => review::run(&args),
+        Command::ExportMetadata(args) => export_metadata::run(&args),
     }
 }

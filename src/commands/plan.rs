@@ -36,6 +36,10 @@ pub struct ReconcileArgs {
     /// Take over existing objects that fedctl did not create but that the records describe.
     #[arg(long)]
     pub adopt: bool,
+
+    /// Accept partner metadata whose validUntil has passed (refused by default).
+    #[arg(long)]
+    pub allow_expired_metadata: bool,
 }
 
 impl ReconcileArgs {
@@ -55,7 +59,7 @@ pub enum Output {
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let Prepared { target, plan, .. } =
-        pipeline::prepare(&args.records, &args.target, args.reconcile.options())?;
+        pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
     let document = match args.output {
         Output::Text => render::text(&plan, &pipeline::plan_header(&target)),
         Output::Json => render::json(&plan, target.realm(), &target.describe()),

@@ -1,6 +1,6 @@
 use super::*;
 use crate::profile::{AttributeSource, OidcRelease, SamlNameFormat, SamlRelease};
-use crate::record::RecordFile;
+use crate::record::{NameIdFormat, RecordFile};
 
 fn profile() -> AttributeProfile {
     let definition = |source, saml: &str, oidc: &str| AttributeDefinition {
@@ -289,4 +289,195 @@ fn pilot_users_get_the_role_directly_and_inbound_records_are_skipped() {
     assert_eq!(desired.records, ["out", "in"]);
     assert_eq!(desired.skipped.len(), 1);
     assert_eq!(desired.skipped[0].0, "in");
+}
+
+/// What the partner's SP metadata says, as `SpSettings::from_entity` reports it.
+fn partner_sp() -> SpSettings {
+    SpSettings {
+        client_id: "https://app.partner.example.org".into(),
+        acs_post: Some("https://app.partner.example.org/md/acs".into()),
+        acs_redirect: Some("https://app.partner.example.org/md/acs-redirect".into()),
+        acs_artifact: None,
+        redirect_uris: vec![
+            "https://app.partner.example.org/md/acs".into(),
+            "https://app.partner.example.org/md/acs-redirect".into(),
+        ],
+        slo_post: Some("https://app.partner.example.org/md/slo".into()),
+        slo_redirect: None,
+        slo_soap: None,
+        artifact_resolution_service: None,
+        signing_certificate: Some("SIGNING-CERT".into()),
+        client_signature_required: true,
+        encryption_certificate: Some("ENCRYPTION-CERT".into()),
+        encrypt_assertions: true,
+        name_id_format: Some(crate::saml::NameIdFormat::Persistent),
+        want_assertions_signed: true,
+        logo_uri: None,
+        policy_uri: None,
+        requested_attributes: Vec::new(),
+    }
+}
+
+fn compile_with_sp(federation: &Federation, sp: SpSettings) -> Desired {
+    compile_with_metadata(
+        [RecordRef {
+            id: "p",
+            federation,
+        }],
+        &profile(),
+        &PartnerMetadata::from([("p".to_owned(), sp)]),
+    )
+}
+
+/// The SAML record without the values metadata can supply.
+fn saml_without_acs() -> Federation {
+    let mut federation = record(SAML);
+    federation.technical.partner_acs = None;
+    federation
+}
+
+fn saml_client(desired: &Desired) -> &Client {
+    &desired.state.clients["https://app.partner.example.org"]
+}
+
+#[test]
+fn metadata_fills_in_endpoints_certificates_and_name_id() {
+    let desired = compile_with_sp(&saml_without_acs(), partner_sp());
+    let fields = &saml_client(&desired).fields;
+    assert_eq!(
+        fields["redirectUris"],
+        json!([
+            "https://app.partner.example.org/md/acs",
+            "https://app.partner.example.org/md/acs-redirect"
+        ])
+    );
+    assert_eq!(
+        fields["attributes.saml_assertion_consumer_url_post"],
+        "https://app.partner.example.org/md/acs"
+    );
+    assert_eq!(
+        fields["attributes.saml_single_logout_service_url_post"],
+        "https://app.partner.example.org/md/slo"
+    );
+    assert_eq!(fields["attributes.saml_name_id_format"], "persistent");
+    assert_eq!(fields["attributes.saml.client.signature"], "true");
+    assert_eq!(
+        fields["attributes.saml.signing.certificate"],
+        "SIGNING-CERT"
+    );
+    assert_eq!(fields["attributes.saml.encrypt"], "true");
+    assert_eq!(
+        fields["attributes.saml.encryption.certificate"],
+        "ENCRYPTION-CERT"
+    );
+    assert_eq!(desired.notes, []);
+}
+
+#[test]
+fn the_record_wins_and_each_disagreement_is_a_note() {
+    let mut federation = record(SAML);
+    let technical = &mut federation.technical;
+    technical.partner_slo = Some("https://app.partner.example.org/slo".into());
+    technical.name_id_format = Some(NameIdFormat::Email);
+    technical.encrypt_assertions = Some(false);
+    technical.sign_assertions = Some(false);
+    let desired = compile_with_sp(&federation, partner_sp());
+    let fields = &saml_client(&desired).fields;
+    assert_eq!(
+        fields["redirectUris"],
+        json!(["https://app.partner.example.org/saml/acs"])
+    );
+    assert_eq!(
+        fields["attributes.saml_single_logout_service_url_post"],
+        "https://app.partner.example.org/slo"
+    );
+    assert_eq!(fields["attributes.saml_name_id_format"], "email");
+    assert_eq!(fields["attributes.saml.encrypt"], "false");
+    assert!(!fields.contains_key("attributes.saml.encryption.certificate"));
+    // No record field names a signing certificate: the metadata's applies.
+    assert_eq!(fields["attributes.saml.client.signature"], "true");
+
+    let notes: Vec<&str> = desired.notes.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(notes.len(), 5, "{notes:#?}");
+    for field in [
+        "partner_acs",
+        "partner_slo",
+        "name_id_format",
+        "sign_assertions",
+        "encrypt_assertions",
+    ] {
+        assert!(
+            notes.iter().any(|n| n.contains(field)),
+            "{field}: {notes:#?}"
+        );
+    }
+    assert!(desired.notes.iter().all(|(record, _)| record == "p"));
+}
+
+#[test]
+fn signed_requests_and_encryption_need_explicit_keys() {
+    // Keys without `use`: certificates known, but Keycloak's converter switches nothing on.
+    let mut sp = partner_sp();
+    sp.client_signature_required = false;
+    sp.encrypt_assertions = false;
+    let desired = compile_with_sp(&saml_without_acs(), sp);
+    let fields = &saml_client(&desired).fields;
+    assert_eq!(fields["attributes.saml.client.signature"], "false");
+    assert_eq!(fields["attributes.saml.encrypt"], "false");
+    assert!(!fields.contains_key("attributes.saml.signing.certificate"));
+
+    // Asked for explicitly, encryption uses the certificate the metadata has.
+    let mut federation = saml_without_acs();
+    federation.technical.encrypt_assertions = Some(true);
+    let mut sp = partner_sp();
+    sp.encrypt_assertions = false;
+    let desired = compile_with_sp(&federation, sp);
+    assert_eq!(
+        saml_client(&desired).fields["attributes.saml.encryption.certificate"],
+        "ENCRYPTION-CERT"
+    );
+}
+
+#[test]
+fn encryption_without_a_certificate_stays_off_with_a_note() {
+    let mut federation = record(SAML);
+    federation.technical.encrypt_assertions = Some(true);
+    let desired = compile_one("p", &federation);
+    assert_eq!(
+        saml_client(&desired).fields["attributes.saml.encrypt"],
+        "false"
+    );
+    assert_eq!(desired.notes.len(), 1);
+    assert!(
+        desired.notes[0]
+            .1
+            .contains("no partner encryption certificate")
+    );
+}
+
+#[test]
+fn a_different_entity_id_keeps_the_records_client_id() {
+    let mut sp = partner_sp();
+    sp.client_id = "https://other.example.org".into();
+    let desired = compile_with_sp(&saml_without_acs(), sp);
+    assert!(
+        desired
+            .state
+            .clients
+            .contains_key("https://app.partner.example.org")
+    );
+    assert!(desired.notes[0].1.contains("partner_entity_id"));
+}
+
+#[test]
+fn without_partner_entity_id_the_client_id_comes_from_the_metadata() {
+    let mut federation = saml_without_acs();
+    federation.technical.partner_entity_id = None;
+    let desired = compile_with_sp(&federation, partner_sp());
+    assert!(
+        desired.state.clients["https://app.partner.example.org"].fields["redirectUris"]
+            .as_array()
+            .is_some_and(|acs| acs.len() == 2)
+    );
+    assert_eq!(desired.notes, []);
 }

@@ -1,5 +1,6 @@
 //! Keycloak: representations, the realm-file target and the admin REST API target.
 
+pub mod admin;
 pub mod keys;
 pub mod realm_file;
 pub mod realm_json;

@@ -131,7 +131,10 @@ fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetErro
             rj::delete_group(document, path);
             Ok(())
         }
-        CreateClient { client_id, fields } => {
+        // The mappers come with their own CreateMapper operations.
+        CreateClient {
+            client_id, fields, ..
+        } => {
             rj::create_client(document, client_id);
             update_client(document, client_id, fields)
         }

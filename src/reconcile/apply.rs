@@ -1,7 +1,8 @@
-//! Executing a plan against a target: phase by phase (see [`Operation::phase`]), the
-//! operations of one phase concurrently (they are independent), stopping after the first
-//! phase with a failure so nothing is built on top of a missing object. The report says what
-//! was done, what failed and what was not attempted; rerunning plan/apply converges.
+//! Executing a plan against a target: step by step (phase, then group depth: see
+//! [`Operation::sort_key`]), the operations of one step concurrently (they are independent),
+//! stopping after the first step with a failure so nothing is built on top of a missing
+//! object. The report says what was done, what failed and what was not attempted; rerunning
+//! plan/apply converges.
 
 use futures_util::stream::{self, StreamExt};
 
@@ -35,7 +36,8 @@ pub async fn apply<'p, T: Target>(
         .iter()
         .filter(|c| c.operation.is_some())
         .collect();
-    let mut phases = executable.chunk_by(|a, b| phase(a) == phase(b));
+    // A parent group and its child share a phase but not a depth: steps run one after another.
+    let mut phases = executable.chunk_by(|a, b| step(a) == step(b));
     for batch in phases.by_ref() {
         let results: Vec<(&Change, Result<(), TargetError>)> = stream::iter(batch.iter().copied())
             .map(|change| async move {
@@ -63,6 +65,9 @@ pub async fn apply<'p, T: Target>(
     Ok(report)
 }
 
-fn phase(change: &Change) -> u8 {
-    change.operation.as_ref().map_or(u8::MAX, |op| op.phase())
+fn step(change: &Change) -> (u8, i64) {
+    change
+        .operation
+        .as_ref()
+        .map_or((u8::MAX, 0), |op| op.sort_key())
 }

@@ -144,7 +144,7 @@ impl Differ<'_> {
                     if !self.may_manage(&record, have.owner(), &object) {
                         continue;
                     }
-                    if have != want {
+                    if !have.equivalent(want) {
                         let mut change = Change {
                             record: record.clone(),
                             action: Action::Update,
@@ -156,7 +156,7 @@ impl Differ<'_> {
                                 flow: want.clone(),
                             }),
                         };
-                        if have.steps != want.steps {
+                        if !state::steps_equivalent(&have.steps, &want.steps) {
                             change.fields.push(field_change(
                                 "executions",
                                 json!(flow_outline(&have.steps)),
@@ -208,6 +208,7 @@ impl Differ<'_> {
             Some(Operation::CreateClient {
                 client_id: client_id.into(),
                 fields,
+                mappers: want.mappers.clone(),
             }),
         );
         for (name, mapper) in &want.mappers {
@@ -631,11 +632,13 @@ impl Differ<'_> {
                 role: role.clone(),
             };
             let Some(user) = self.observed.users.get(username) else {
-                self.conflict(
-                    &record,
-                    object,
-                    "no such user in the realm; pilot grant skipped".into(),
-                );
+                // Not a conflict (nothing collides): the grant follows once the user exists.
+                self.plan.skipped.push((
+                    record,
+                    format!(
+                        "pilot user {username} does not exist in the realm yet; {object} waits"
+                    ),
+                ));
                 continue;
             };
             let tracked = self

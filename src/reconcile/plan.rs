@@ -137,9 +137,13 @@ pub enum Operation {
     DeleteGroup {
         path: String,
     },
+    /// Creates a client. `mappers` are the ones the plan's CreateMapper operations will add:
+    /// a target that can create them with the client (Keycloak's POST takes them) does, and
+    /// then has nothing left to do for those operations.
     CreateClient {
         client_id: String,
         fields: Fields,
+        mappers: BTreeMap<String, Mapper>,
     },
     /// Sets the given fields only (null = remove an attribute); everything else is kept.
     UpdateClient {

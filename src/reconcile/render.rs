@@ -22,7 +22,7 @@ pub fn text(plan: &Plan, header: &str) -> String {
         render_change(&mut out, change);
     }
     for (record, reason) in &plan.skipped {
-        let _ = writeln!(out, "\n{record}: skipped: {reason}");
+        let _ = writeln!(out, "\n{record}: note: {reason}");
     }
     let _ = writeln!(out, "\n{}", summary_line(&plan.summary()));
     out

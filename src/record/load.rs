@@ -1,76 +1,443 @@
-//! Loading records (interim: minimal loader until the full validator lands).
+//! Loading records: find the files, read each into a located tree, check its structure and
+//! its meaning, then check the records against each other. Every problem of every file is
+//! collected; nothing stops at the first.
 
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
+use miette::SourceSpan;
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+use time::Date;
+
+use super::model::RecordFile;
+use super::problem::{Anchor, Finding, Problem, RecordErrors, SourceFile, locate};
+use super::schema;
+use super::tree::{self, Node, Pos};
+use super::validate::{self, Context};
 use crate::commands::args::RecordArgs;
 use crate::profile::AttributeProfile;
-use crate::record::RecordFile;
 
+/// A record that passed the structural checks, with what is needed to point into its file.
 #[derive(Debug, Clone)]
 pub struct LoadedRecord {
+    /// The file stem, unique across the set; it names the record in ownership markers.
     pub id: String,
     pub path: PathBuf,
     pub record: RecordFile,
+    pub source: SourceFile,
+    pub tree: Node,
 }
 
 impl LoadedRecord {
+    /// The realm named by `your_entity_id` (`…/realms/<realm>`).
     pub fn realm(&self) -> Option<&str> {
-        let id = &self.record.federation.technical.your_entity_id;
-        let (_, realm) = id.trim_end_matches('/').rsplit_once("/realms/")?;
-        (!realm.is_empty() && !realm.contains('/')).then_some(realm)
+        validate::realm_of(&self.record.federation.technical.your_entity_id)
+    }
+
+    /// Where a field such as `federation.technical.partner_acs[0]` is written, if it is.
+    pub fn span_of(&self, field: &str) -> Option<SourceSpan> {
+        let written = self.tree.entry(field).is_some() || self.tree.get(field).is_some();
+        written.then(|| self.position(field).span)
+    }
+
+    /// Line and column of a field, or of the nearest enclosing field when it is not written.
+    pub fn position(&self, field: &str) -> Pos {
+        locate(&self.tree, field, Anchor::Value)
+    }
+
+    /// `file:line:column` of a field, for messages that mention another record.
+    pub fn reference(&self, field: &str) -> String {
+        let pos = self.position(field);
+        format!("{}:{}:{}", self.path.display(), pos.line, pos.column)
+    }
+
+    /// A diagnostic about a field of this record, e.g. from checks against partner metadata:
+    /// `record.problem(Finding::error("federation.technical.partner_acs", "…").with_help("…"))`.
+    pub fn problem(&self, finding: Finding) -> Problem {
+        self.source.place(Some(&self.tree), finding)
     }
 }
 
+/// The records of one run, all valid, with the attribute profile they were checked against.
+#[derive(Debug, Clone)]
 pub struct RecordSet {
     pub records: Vec<LoadedRecord>,
     pub profile: AttributeProfile,
+    /// Non-fatal findings (e.g. an expired certificate date), for commands to show.
+    pub warnings: Vec<Problem>,
 }
 
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{0}")]
-pub struct RecordErrors(pub String);
-
+/// Loads and validates the records named by `args`; any error fails the whole set.
 pub fn load(args: &RecordArgs) -> Result<RecordSet, RecordErrors> {
+    check(args).into_set()
+}
+
+/// Everything one validation run found.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// Record files read (including those with problems).
+    pub files: usize,
+    /// Records read, including those salvaged from structural errors: complete only when
+    /// there are no errors.
+    pub records: Vec<LoadedRecord>,
+    /// `None` when the attribute profile given could not be loaded.
+    pub profile: Option<AttributeProfile>,
+    /// Errors and warnings, ordered by file, line and column.
+    pub problems: Vec<Problem>,
+}
+
+impl Validation {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+
+    pub fn into_set(self) -> Result<RecordSet, RecordErrors> {
+        match self.profile {
+            Some(profile) if self.errors() == 0 => Ok(RecordSet {
+                records: self.records,
+                profile,
+                warnings: self.problems,
+            }),
+            _ => Err(RecordErrors {
+                problems: self.problems,
+            }),
+        }
+    }
+}
+
+/// Reads and checks every record named by `args`, as of today (UTC).
+pub fn check(args: &RecordArgs) -> Validation {
+    check_as_of(args, time::OffsetDateTime::now_utc().date())
+}
+
+/// [`check`] with "today" given, for date warnings that do not depend on the clock.
+pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
+    let mut problems = Vec::new();
+    let profile = match &args.attribute_profile {
+        None => Some(AttributeProfile::builtin()),
+        Some(path) => AttributeProfile::load(path)
+            .map_err(|errors| problems.extend(errors.problems))
+            .ok(),
+    };
+    let context = Context {
+        profile: profile.as_ref(),
+        today,
+    };
+    let (files, missing) = discover(&args.paths);
+    problems.extend(missing);
+    let mut records = Vec::new();
+    for (record, found) in read_records(&files, &context) {
+        problems.extend(found);
+        records.extend(record);
+    }
+    problems.extend(
+        validate::check_set(&records)
+            .into_iter()
+            .map(|(i, finding)| records[i].problem(finding)),
+    );
+    problems.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
+    Validation {
+        files: files.len(),
+        records,
+        profile,
+        problems,
+    }
+}
+
+/// Reads every file, spread over the machine's cores: files are independent until the
+/// set-wide checks, and parsing dominates the cost of a plan over many records.
+fn read_records(files: &[PathBuf], context: &Context) -> Vec<(Option<LoadedRecord>, Vec<Problem>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| read_record(p, context))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Reads one record file: the record (when one can be made of it) and its problems.
+fn read_record(path: &Path, context: &Context) -> (Option<LoadedRecord>, Vec<Problem>) {
+    match fs::read_to_string(path) {
+        Ok(text) => check_text(path, text, context),
+        Err(error) => (None, vec![unreadable(path, &error)]),
+    }
+}
+
+/// Checks the text of one record file, named `path` in problems: the record (when one can be
+/// made of it, possibly salvaged from structural errors) and every problem found in it.
+/// Rules across records are not applied; see [`check`].
+pub fn check_text(
+    path: &Path,
+    text: String,
+    context: &Context,
+) -> (Option<LoadedRecord>, Vec<Problem>) {
+    let source = SourceFile::new(path, text);
+    let parsed = parse_document::<RecordFile>(&source.text, schema::record_schema());
+    let mut findings = parsed.findings;
+    if let Some(tree) = &parsed.tree {
+        findings.extend(validate::placeholders(tree));
+    }
+    if let Some(record) = &parsed.value {
+        let about_pruned = |f: &Finding| parsed.pruned.iter().any(|p| is_within(&f.field, p));
+        let semantic = validate::check_record(record, context);
+        findings.extend(semantic.into_iter().filter(|f| !about_pruned(f)));
+    }
+    let problems = findings
+        .into_iter()
+        .map(|finding| source.place(parsed.tree.as_ref(), finding))
+        .collect();
+    let record = parsed
+        .value
+        .zip(parsed.tree)
+        .map(|(record, tree)| LoadedRecord {
+            id: record_id(path),
+            path: path.to_owned(),
+            record,
+            source,
+            tree,
+        });
+    (record, problems)
+}
+
+/// `field` is `outer` or one of its parts (`outer.x`, `outer[0]`).
+fn is_within(field: &str, outer: &str) -> bool {
+    field
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+fn record_id(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn unreadable(path: &Path, error: &io::Error) -> Problem {
+    let help = match error.kind() {
+        io::ErrorKind::NotFound => {
+            "check the path: give record files or directories holding *.yaml / *.yml files"
+        }
+        io::ErrorKind::InvalidData => "save the file as UTF-8",
+        _ => "check that the file exists and is readable",
+    };
+    Problem::about_path(path, format!("cannot read: {error}"), help)
+}
+
+/// A YAML document read against the schema of `T`.
+pub(crate) struct Parsed<T> {
+    /// The typed value: exact when the document has no structural problem, salvaged (fields
+    /// with problems left out) when it has some and the rest still makes a `T`.
+    pub value: Option<T>,
+    /// Fields left out of a salvaged value; later checks say nothing more about them.
+    pub pruned: Vec<String>,
+    /// The located tree, unless the YAML itself is broken.
+    pub tree: Option<Node>,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads `text` into a located tree, reports every structural problem against `schema`, and
+/// deserializes `T` only from a document that has none.
+pub(crate) fn parse_document<T: DeserializeOwned>(text: &str, schema: &Json) -> Parsed<T> {
+    let tree = match tree::parse(text) {
+        Ok(tree) => tree,
+        Err(error) => {
+            let finding = Finding::error("", format!("invalid YAML: {}", error.message))
+                .with_help(
+                    "fix the YAML syntax here; nothing else in this file can be checked until then",
+                )
+                .at(Anchor::At(error.pos));
+            return Parsed {
+                value: None,
+                pruned: Vec::new(),
+                tree: None,
+                findings: vec![finding],
+            };
+        }
+    };
+    let mut findings = schema::check(schema, &tree);
+    if !findings.is_empty() {
+        let (value, pruned) = salvage(&tree, &findings);
+        return Parsed {
+            value,
+            pruned,
+            tree: Some(tree),
+            findings,
+        };
+    }
+    // The schema check and serde agree on everything they both see; this catches the rest.
+    let value = serde_saphyr::from_str_with_options::<T>(text, tree::yaml_options())
+        .map_err(|error| {
+            let error = tree::syntax_error(&error, text);
+            findings.push(Finding::error("", error.message).at(Anchor::At(error.pos)));
+        })
+        .ok();
+    Parsed {
+        value,
+        pruned: Vec::new(),
+        tree: Some(tree),
+        findings,
+    }
+}
+
+/// The value a document with structural problems still makes, read with misspelt keys
+/// renamed and the other fields with problems left out; and the fields that later checks
+/// must not report on again (left out, or renamed by guess).
+fn salvage<T: DeserializeOwned>(tree: &Node, findings: &[Finding]) -> (Option<T>, Vec<String>) {
+    let (renamed, removed): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.rename.is_some());
+    let renames: Vec<(&str, &str)> = renamed
+        .iter()
+        .filter_map(|f| Some((f.field.as_str(), f.rename.as_deref()?)))
+        .collect();
+    let repaired = tree.repaired(
+        removed.iter().map(|f| f.field.as_str()),
+        renames.iter().copied(),
+    );
+    let value = serde_json::from_value(repaired.to_json()).ok();
+    let intended = renames
+        .iter()
+        .map(|(path, key)| match path.rsplit_once('.') {
+            Some((parent, _)) => format!("{parent}.{key}"),
+            None => (*key).to_owned(),
+        });
+    let untouchable = findings
+        .iter()
+        .map(|f| tree::list_field(&f.field).to_owned())
+        .chain(intended)
+        .collect();
+    (value, untouchable)
+}
+
+/// The record files under `paths` (files as given, directories searched recursively for
+/// `*.yaml`/`*.yml`, hidden entries skipped), sorted and without repeats; and a problem for
+/// each path that cannot be read.
+fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
     let mut files = Vec::new();
-    for path in &args.paths {
-        collect(path, &mut files)?;
+    let mut problems = Vec::new();
+    for path in paths {
+        let found = match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => walk(path, &mut files),
+            Ok(_) => {
+                files.push(path.clone());
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = found {
+            problems.push(unreadable(path, &error));
+        }
     }
     files.sort();
-    let records = files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| RecordErrors(format!("{}: {e}", path.display())))?;
-            let record: RecordFile = serde_saphyr::from_str(&text)
-                .map_err(|e| RecordErrors(format!("{}: {e}", path.display())))?;
-            let id = path
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            Ok(LoadedRecord { id, path, record })
-        })
-        .collect::<Result<_, RecordErrors>>()?;
-    let profile: AttributeProfile =
-        serde_saphyr::from_str(include_str!("../../templates/attributes.yaml"))
-            .map_err(|e| RecordErrors(e.to_string()))?;
-    Ok(RecordSet { records, profile })
+    files.dedup();
+    (files, problems)
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), RecordErrors> {
-    if path.is_dir() {
-        let entries = std::fs::read_dir(path)
-            .map_err(|e| RecordErrors(format!("{}: {e}", path.display())))?;
-        for entry in entries.flatten() {
-            collect(&entry.path(), out)?;
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
         }
-    } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-        out.push(path.to_owned());
-    } else if !path.exists() {
-        return Err(RecordErrors(format!(
-            "{}: no such file or directory",
-            path.display()
-        )));
+        // Symlinked directories are not followed: no loops, no records from elsewhere.
+        if entry.file_type()?.is_dir() {
+            walk(&path, files)?;
+        } else if is_record_file(&path) && fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            files.push(path);
+        }
     }
     Ok(())
+}
+
+fn is_record_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(paths: &[&Path]) -> RecordArgs {
+        RecordArgs {
+            paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+            attribute_profile: None,
+        }
+    }
+
+    #[test]
+    fn directories_are_searched_recursively_in_sorted_order() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("b/c")).unwrap();
+        fs::create_dir_all(dir.path().join(".hidden")).unwrap();
+        for file in [
+            "b/c/z.yml",
+            "a.yaml",
+            "b/y.yaml",
+            "notes.txt",
+            ".hidden/x.yaml",
+        ] {
+            fs::write(dir.path().join(file), "").unwrap();
+        }
+        let (files, problems) = discover(&[dir.path().to_owned(), dir.path().join("a.yaml")]);
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(dir.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a.yaml", "b/c/z.yml", "b/y.yaml"]);
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error() {
+        let validation = check(&args(&[Path::new("/nonexistent/records")]));
+        assert_eq!(validation.errors(), 1);
+        assert!(validation.problems[0].message.contains("cannot read"));
+    }
+
+    #[test]
+    fn a_syntax_error_is_located_and_the_other_files_still_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.yaml"), "federation: [\n").unwrap();
+        fs::write(dir.path().join("b.yaml"), "federation:\n  partnr: x\n").unwrap();
+        let validation = check(&args(&[dir.path()]));
+        let a = &validation.problems[0];
+        assert!(a.message.starts_with("invalid YAML"), "{}", a.message);
+        assert!(
+            validation
+                .problems
+                .iter()
+                .any(|p| p.message == "unknown field `partnr`")
+        );
+        assert_eq!(validation.files, 2);
+    }
 }

@@ -246,3 +246,121 @@ fn config<'a>(idp: &'a Value, key: &str) -> Option<&'a str> {
         .and_then(|c| c.get(key))
         .and_then(Value::as_str)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::certs::model::Evidence;
+    use crate::record::RecordFile;
+
+    fn inbound(idp_alias: Option<&str>) -> RecordFile {
+        let alias = idp_alias.map_or(String::new(), |a| format!("    idp_alias: {a}\n"));
+        let yaml = format!(
+            "federation:\n  partner: Uni\n  type: saml\n  direction: partner-idp-to-your-sp\n  technical:\n    \
+             your_entity_id: https://idp.example.org/realms/r\n    partner_entity_id: https://idp.uni.example\n{alias}  \
+             access_control:\n    group: g\n    approver: a\n    review_frequency: annual\n"
+        );
+        serde_saphyr::from_str(&yaml).unwrap()
+    }
+
+    fn idp(alias: &str, entity_id: &str) -> Value {
+        json!({"alias": alias, "providerId": "saml",
+               "config": {"idpEntityId": entity_id, "validateSignature": "true", "signingCertificate": "AAAA, BBBB"}})
+    }
+
+    fn aliases(found: &[Found]) -> Vec<&str> {
+        found.iter().map(|f| f.location.as_str()).collect()
+    }
+
+    #[test]
+    fn an_identity_provider_is_found_by_alias_or_entity_id() {
+        let realm = RealmSnapshot {
+            identity_providers: vec![
+                idp("uni", "https://other.example"),
+                idp("x", "https://idp.uni.example"),
+            ],
+            ..RealmSnapshot::default()
+        };
+        let by_entity_id = inbound(None);
+        let refs = [RecordRef {
+            id: "nomatch",
+            federation: &by_entity_id.federation,
+        }];
+        assert_eq!(
+            aliases(&collect(&realm, &refs)),
+            [
+                "identity provider x signingCertificate #1",
+                "identity provider x signingCertificate #2"
+            ]
+        );
+        let refs = [RecordRef {
+            id: "uni",
+            federation: &by_entity_id.federation,
+        }];
+        assert!(aliases(&collect(&realm, &refs))[0].starts_with("identity provider uni "));
+        // An explicit alias wins over the entity ID.
+        let by_alias = inbound(Some("uni"));
+        let refs = [RecordRef {
+            id: "nomatch",
+            federation: &by_alias.federation,
+        }];
+        let found = collect(&realm, &refs);
+        assert!(
+            found
+                .iter()
+                .all(|f| f.location.starts_with("identity provider uni "))
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| matches!(f.evidence, Evidence::Unreadable(_)))
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.federation.as_deref() == Some("nomatch") && f.partner == "Uni")
+        );
+    }
+
+    #[test]
+    fn disabled_keys_and_keys_without_certificates_are_left_out() {
+        let key = |id: &str, status, certificate: Option<&str>| RealmKey {
+            provider_id: id.into(),
+            provider_name: None,
+            kid: None,
+            algorithm: None,
+            status,
+            key_use: KeyUse::Sig,
+            priority: None,
+            certificate: certificate.map(str::to_owned),
+            valid_to: None,
+        };
+        let realm = RealmSnapshot {
+            keys: vec![
+                key("active", KeyStatus::Active, Some("AAAA")),
+                key("passive", KeyStatus::Passive, Some("AAAA")),
+                key("disabled", KeyStatus::Disabled, Some("AAAA")),
+                key("hmac", KeyStatus::Active, None),
+            ],
+            ..RealmSnapshot::default()
+        };
+        assert_eq!(
+            aliases(&collect(&realm, &[])),
+            ["key active (active)", "key passive (passive)"]
+        );
+    }
+
+    #[test]
+    fn a_realm_export_with_a_wrong_shape_is_an_error() {
+        assert!(matches!(
+            RealmSnapshot::from_export(&json!({"clients": {}})),
+            Err(RealmError::NotAnArray("clients"))
+        ));
+        assert_eq!(
+            RealmSnapshot::from_export(&json!({})).unwrap(),
+            RealmSnapshot::default()
+        );
+    }
+}

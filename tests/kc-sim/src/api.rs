@@ -112,10 +112,19 @@ impl SimulatorBuilder {
             .enable_all()
             .build()
             .map_err(|e| SimError(e.to_string()))?;
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(addr))
-            .map_err(|e| SimError(format!("bind {addr}: {e}")))?;
-        let addr = listener.local_addr().map_err(|e| SimError(e.to_string()))?;
+        // Bound with std so that starting also works inside another runtime.
+        let std_listener =
+            std::net::TcpListener::bind(addr).map_err(|e| SimError(format!("bind {addr}: {e}")))?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|e| SimError(e.to_string()))?;
+        let addr = std_listener
+            .local_addr()
+            .map_err(|e| SimError(e.to_string()))?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener).map_err(|e| SimError(e.to_string()))?
+        };
         runtime.spawn(crate::server::serve(
             listener,
             crate::server::router(app.clone()),

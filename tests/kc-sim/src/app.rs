@@ -3,7 +3,9 @@
 use crate::counts::Counts;
 use crate::faults::FaultState;
 use crate::state::Store;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use time::OffsetDateTime;
 
 /// Settings fixed at start-up.
@@ -36,6 +38,9 @@ pub struct App {
     store: RwLock<Store>,
     pub faults: FaultState,
     pub counts: Mutex<Counts>,
+    /// Tokens whose signature was checked: token → (realm id, claims). RSA
+    /// verification dominates a simple request, so each token is verified once.
+    verified: Mutex<HashMap<String, (String, Arc<Value>)>>,
 }
 
 impl App {
@@ -45,6 +50,7 @@ impl App {
             store: RwLock::new(store),
             faults: FaultState::default(),
             counts: Mutex::default(),
+            verified: Mutex::default(),
         }
     }
 
@@ -55,6 +61,23 @@ impl App {
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Claims of a token already verified for the realm with id `realm_id`.
+    pub fn verified_claims(&self, token: &str, realm_id: &str) -> Option<Arc<Value>> {
+        let cache = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(token)
+            .filter(|(r, _)| r == realm_id)
+            .map(|(_, c)| c.clone())
+    }
+
+    pub fn remember_verified(&self, token: &str, realm_id: &str, claims: Arc<Value>) {
+        let mut cache = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(token.to_string(), (realm_id.to_string(), claims));
     }
 
     pub fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {

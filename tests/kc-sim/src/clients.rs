@@ -1,8 +1,9 @@
 //! Clients (§2): creation with protocol defaults, the PUT merge rules of §2.2,
 //! listing/searching, secrets, service accounts and client-scope links.
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::CLIENT;
 use crate::state::{Client, Realm, new_id, now_secs};
@@ -197,7 +198,7 @@ pub fn create(realm: &mut Realm, mut body: Obj) -> ApiResult<String> {
     }
     if given.contains("protocol") {
         match rep.str("protocol") {
-            Some("saml") => saml_defaults(&mut rep, &client_id),
+            Some("saml") => saml_defaults(&mut rep, &client_id, &|k| given.contains(k)),
             _ => oidc_defaults(&mut rep, &|k| given.contains(k)),
         }
     }
@@ -296,8 +297,10 @@ fn oidc_defaults(rep: &mut Obj, given: &dyn Fn(&str) -> bool) {
     }
 }
 
-fn saml_defaults(rep: &mut Obj, client_id: &str) {
-    rep.entry("frontchannelLogout").or_insert(json!(true));
+fn saml_defaults(rep: &mut Obj, client_id: &str, given: &dyn Fn(&str) -> bool) {
+    if !given("frontchannelLogout") {
+        rep.insert("frontchannelLogout".into(), json!(true));
+    }
     let attrs = attrs_mut(rep);
     for (k, v) in SAML_ATTRIBUTE_DEFAULTS {
         attrs.entry(*k).or_insert(json!(v));

@@ -1,18 +1,20 @@
 //! `POST /client-description-converter` (§7.4): SAML SP metadata, OIDC
 //! dynamic-registration JSON or a Keycloak client JSON → ClientRepresentation.
 
-use crate::auth::{Admin, json_response};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::json_response;
 use crate::json::{Obj, coerce_lenient, render};
 use crate::repr::CLIENT;
 use crate::xml::{self, Element};
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 pub async fn convert(admin: Admin, body: Bytes) -> ApiResult {
     admin.require(admin.manage_clients())?;
     let text = String::from_utf8_lossy(&body).trim().to_string();
-    let unsupported = || ApiError::Jaxrs(crate::partial::UNSUPPORTED, "Unsupported format".into());
+    let unsupported = || ApiError::Jaxrs(StatusCode::BAD_REQUEST, "Unsupported format".into());
     if text.starts_with('<') && text.ends_with('>') && text.contains("EntityDescriptor") {
         return Ok(json_response(saml(&text)?));
     }

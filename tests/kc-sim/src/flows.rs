@@ -1,9 +1,10 @@
 //! Authentication flows (§6): flows, copies, executions as a flattened tree,
 //! sub-flows, requirement/priority updates and authenticator configs.
 
-use crate::auth::{Admin, created, encode_segment, json_list, json_response, no_content};
+use crate::auth::Admin;
 use crate::authenticators::{self, Spi};
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{created, encode_segment, json_list, json_response, no_content};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::{
     AUTH_CONFIG, COPY_FLOW, EXECUTION, EXECUTION_EXPORT, EXECUTION_INFO, FLOW, NEW_EXECUTION,

@@ -1,8 +1,9 @@
 //! Groups (§4.2): top-level listing (Keycloak 22 full tree vs 23+ top level
 //! with `subGroupCount`), search with hierarchy, children, members, count.
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::GROUP;
 use crate::state::{Group, Realm, new_id};

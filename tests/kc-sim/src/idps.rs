@@ -1,7 +1,8 @@
 //! Identity providers, their mappers and `import-config` (§5).
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::{IDP, IDP_MAPPER, IMPORT_CONFIG};
 use crate::state::{Idp, Realm, new_id};
@@ -342,7 +343,7 @@ async fn create(admin: Admin, body: Bytes) -> ApiResult {
     let alias = admin.write(|realm| insert(realm, rep))?;
     Ok(created(admin.location(&format!(
         "identity-provider/instances/{}",
-        crate::auth::encode_segment(&alias)
+        crate::http::encode_segment(&alias)
     ))))
 }
 
@@ -442,7 +443,7 @@ async fn create_mapper(
         let id = insert_mapper(realm, rep)?;
         Ok(created(admin.location(&format!(
             "identity-provider/instances/{}/mappers/{id}",
-            crate::auth::encode_segment(&key)
+            crate::http::encode_segment(&key)
         ))))
     })
 }

@@ -27,6 +27,7 @@ mod errors;
 mod faults;
 mod flows;
 mod groups;
+mod http;
 mod idps;
 mod import;
 mod json;

@@ -1,7 +1,8 @@
 //! Protocol mappers of clients and client scopes (§3).
 
-use crate::auth::{Admin, created, json_list, json_response, no_content};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{created, json_list, json_response, no_content};
 use crate::json::{Obj, ObjExt, parse_list, parse_object, render};
 use crate::repr::PROTOCOL_MAPPER;
 use crate::state::{Realm, new_id};
@@ -36,7 +37,6 @@ const KNOWN_TYPES: &[&str] = &[
     "oidc-sha256-pairwise-sub-mapper",
     "oidc-organization-membership-mapper",
     "oidc-nonce-backwards-compatible-mapper",
-    "oidc-usermodel-client-role-mapper",
     "saml-user-attribute-mapper",
     "saml-user-property-mapper",
     "saml-group-membership-mapper",

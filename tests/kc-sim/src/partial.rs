@@ -1,15 +1,15 @@
 //! Partial export and partial import (§9), and the client-description
 //! converter (§7.4).
 
-use crate::auth::{Admin, Query, flag, json_response};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, flag, json_response};
 use crate::import;
 use crate::json::{Obj, ObjExt, coerce_lenient, parse_object};
 use crate::repr::{CLIENT, IDP, IDP_MAPPER, PARTIAL_IMPORT, USER};
 use crate::state::Realm;
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -473,6 +473,3 @@ fn push_role(wanted: &mut Value, client: Option<&str>, role: &Value) {
         a.push(role.clone());
     }
 }
-
-/// Status used by the converter for unsupported input.
-pub const UNSUPPORTED: StatusCode = StatusCode::BAD_REQUEST;

@@ -1,8 +1,9 @@
 //! Realms: list, create (with import of the representation's content), get,
 //! update, delete, and the realm keys (§7.3).
 
-use crate::auth::{Admin, Caller, json_list, json_response, no_content};
+use crate::auth::{Admin, Caller};
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{json_list, json_response, no_content};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::REALM;
 use crate::state::{Realm, Store};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
             get(get_one).put(update).delete(delete),
         )
         .route("/admin/realms/{realm}/keys", get(keys))
+        .route("/admin/serverinfo", get(server_info))
 }
 
 /// Full RealmRepresentation as `GET /admin/realms/{realm}` answers it.
@@ -80,7 +82,7 @@ async fn create(caller: Caller, body: Bytes) -> ApiResult {
     let location = format!(
         "{}/admin/realms/{}",
         caller.base,
-        crate::auth::encode_segment(&name)
+        crate::http::encode_segment(&name)
     );
     Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
 }
@@ -214,4 +216,24 @@ async fn keys(admin: Admin) -> ApiResult {
             crate::auth::realm_keys(&admin.app, realm).metadata(),
         ))
     })
+}
+
+/// The release reported for each simulated major version (§0: "26.x" = 26.1.2).
+pub fn release(version: u8) -> &'static str {
+    match version {
+        22 => "22.0.5",
+        23 => "23.0.7",
+        24 => "24.0.5",
+        25 => "25.0.6",
+        _ => "26.1.2",
+    }
+}
+
+/// `GET /admin/serverinfo`, reduced to what clients read (the version).
+async fn server_info(caller: Caller) -> ApiResult {
+    let version = release(caller.app.config.version);
+    Ok(json_response(json!({
+        "systemInfo": { "version": version, "serverTime": time::OffsetDateTime::now_utc().to_string() },
+        "profileInfo": { "name": "community", "disabledFeatures": [], "previewFeatures": [], "experimentalFeatures": [] },
+    })))
 }

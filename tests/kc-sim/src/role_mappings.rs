@@ -1,8 +1,9 @@
 //! Role mappings of users and groups (§4.3): grants are resolved by name and
 //! must carry the matching id; `/composite` answers effective roles.
 
-use crate::auth::{Admin, Query, flag, json_list, json_response, no_content};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, flag, json_list, json_response, no_content};
 use crate::json::{ObjExt, parse_list};
 use crate::repr::ROLE;
 use crate::roles;

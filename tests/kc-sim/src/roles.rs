@@ -1,7 +1,8 @@
 //! Realm and client roles, composites, and the users/groups holding a role (§4.1).
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_list, parse_object};
 use crate::repr::ROLE;
 use crate::state::{Realm, Role, new_id};
@@ -189,7 +190,7 @@ impl Target {
     }
 
     fn location(&self, admin: &Admin, name: &str) -> String {
-        let name = crate::auth::encode_segment(name);
+        let name = crate::http::encode_segment(name);
         match &self.client {
             None => admin.location(&format!("roles/{name}")),
             Some(c) => admin.location(&format!("clients/{c}/roles/{name}")),

@@ -1,7 +1,8 @@
 //! Client scopes and the realm's default client scopes.
 
-use crate::auth::{Admin, created, json_list, json_response, no_content};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{created, json_list, json_response, no_content};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::CLIENT_SCOPE;
 use crate::state::{ClientScope, Realm, new_id};

@@ -109,6 +109,22 @@ fn injected(status: u16, retry_after: Option<u64>) -> Response {
     res
 }
 
+/// RESTEasy matches `/admin/realms/` like `/admin/realms`; the official admin
+/// client sends such paths (for creates on collection roots).
+fn strip_trailing_slash<B>(req: &mut hyper::Request<B>) {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let new = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = new.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+}
+
 /// Serves connections forever (HTTP/1.1 with keep-alive).
 pub async fn serve(listener: TcpListener, router: Router) {
     loop {
@@ -123,6 +139,7 @@ pub async fn serve(listener: TcpListener, router: Router) {
             let svc = hyper::service::service_fn(
                 move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(handle.clone());
+                    strip_trailing_slash(&mut req);
                     router.clone().oneshot(req.map(Body::new))
                 },
             );

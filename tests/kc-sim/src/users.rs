@@ -1,7 +1,8 @@
 //! Users, their group memberships and service-account users (§4.4).
 
-use crate::auth::{Admin, Query, created, flag, json_list, json_response, no_content, paging};
+use crate::auth::Admin;
 use crate::errors::{ApiError, ApiResult};
+use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::{CREDENTIAL, USER};
 use crate::state::{Realm, User, new_id, now_ms};

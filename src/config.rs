@@ -1,0 +1,252 @@
+//! `fedctl.yaml`: named Keycloak targets, and how the command line, that file and the
+//! environment combine into one [`Connection`].
+//!
+//! ```yaml
+//! targets:
+//!   prod:
+//!     url: https://idp.example.org
+//!     realm: your-realm                 # default: the realm the records name
+//!     auth_realm: master                # default: master
+//!     ca_cert: /etc/ssl/private-ca.pem  # optional
+//!     client_id: fedctl                 # service account; secret from the environment:
+//!     client_secret_env: PROD_KEYCLOAK_SECRET   # default KEYCLOAK_CLIENT_SECRET
+//!     # or an admin user: username: admin, password_env: PROD_KEYCLOAK_PASSWORD
+//! ```
+//! Secrets never live in the file, only the names of the variables that hold them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::commands::args::TargetArgs;
+use crate::keycloak::admin::connection::{ENV_CLIENT_SECRET, ENV_PASSWORD};
+use crate::keycloak::admin::secret::Secret;
+use crate::keycloak::admin::{Connection, Credentials};
+use crate::target::TargetError;
+
+/// Where fedctl looks for its configuration (`FEDCTL_CONFIG` overrides).
+pub const DEFAULT_PATH: &str = "fedctl.yaml";
+pub const ENV_CONFIG: &str = "FEDCTL_CONFIG";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub targets: BTreeMap<String, NamedTarget>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedTarget {
+    pub url: String,
+    pub realm: Option<String>,
+    pub auth_realm: Option<String>,
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub allow_insecure_http: bool,
+    pub client_id: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, TargetError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TargetError::Config(format!("cannot read {}: {e}", path.display())))?;
+        serde_saphyr::from_str(&text)
+            .map_err(|e| TargetError::Config(format!("{}: {e}", path.display())))
+    }
+
+    fn target(&self, name: &str, path: &Path) -> Result<&NamedTarget, TargetError> {
+        self.targets.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.targets.keys().map(String::as_str).collect();
+            TargetError::Config(format!(
+                "no target `{name}` in {} (known: {})",
+                path.display(),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })
+    }
+}
+
+/// The live Keycloak the arguments name (`--url`/`KEYCLOAK_URL` or `--target`), or `None`
+/// when they name none. `env` reads the environment (injected for tests).
+pub fn live_connection(
+    args: &TargetArgs,
+    records_realm: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Connection>, TargetError> {
+    let named = match &args.target {
+        Some(name) => {
+            let path = env(ENV_CONFIG).map_or_else(|| PathBuf::from(DEFAULT_PATH), PathBuf::from);
+            Some(ConfigFile::load(&path)?.target(name, &path)?.clone())
+        }
+        None => None,
+    };
+    let Some(url) = named
+        .as_ref()
+        .map(|t| t.url.clone())
+        .or_else(|| args.url.clone())
+    else {
+        return Ok(None);
+    };
+    let named = named.unwrap_or_default();
+    let realm = realm(
+        args.realm.as_deref().or(named.realm.as_deref()),
+        records_realm,
+    )?;
+    let allow_insecure_http = args.allow_insecure_http || named.allow_insecure_http;
+    Ok(Some(Connection {
+        server: Connection::server_url(&url, allow_insecure_http)?,
+        realm,
+        auth_realm: args
+            .auth_realm
+            .clone()
+            .or(named.auth_realm.clone())
+            .unwrap_or_else(|| "master".to_owned()),
+        credentials: credentials(&named, env)?,
+        ca_cert: args.ca_cert.clone().or(named.ca_cert.clone()),
+        concurrency: usize::from(args.concurrency),
+        timeout: Duration::from_secs(args.timeout),
+    }))
+}
+
+fn realm(given: Option<&str>, records: Option<&str>) -> Result<String, TargetError> {
+    match (given, records) {
+        (Some(given), Some(records)) if given != records => Err(TargetError::RealmMismatch {
+            records: records.to_owned(),
+            target: given.to_owned(),
+        }),
+        (Some(realm), _) | (None, Some(realm)) => Ok(realm.to_owned()),
+        (None, None) => Err(TargetError::Config(
+            "no realm: give --realm (or KEYCLOAK_REALM), or records whose your_entity_id names one"
+                .into(),
+        )),
+    }
+}
+
+/// A named target's own identity (secret from the variable it names), else the environment.
+fn credentials(
+    named: &NamedTarget,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credentials, TargetError> {
+    let secret_from = |variable: Option<&String>, default: &str| {
+        let variable = variable.map_or(default, String::as_str);
+        env(variable)
+            .filter(|v| !v.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| TargetError::Auth(format!("environment variable {variable} is not set")))
+    };
+    if let Some(client_id) = &named.client_id {
+        return Ok(Credentials::ServiceAccount {
+            client_id: client_id.clone(),
+            secret: secret_from(named.client_secret_env.as_ref(), ENV_CLIENT_SECRET)?,
+        });
+    }
+    if let Some(username) = &named.username {
+        return Ok(Credentials::AdminUser {
+            username: username.clone(),
+            password: secret_from(named.password_env.as_ref(), ENV_PASSWORD)?,
+        });
+    }
+    Credentials::from_lookup(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn args() -> TargetArgs {
+        TargetArgs {
+            concurrency: 8,
+            timeout: 30,
+            ..TargetArgs::default()
+        }
+    }
+
+    #[test]
+    fn url_and_environment() {
+        let args = TargetArgs {
+            url: Some("http://localhost:8080".into()),
+            ..args()
+        };
+        let env = env(vec![
+            ("KEYCLOAK_USER", "admin".into()),
+            ("KEYCLOAK_PASSWORD", "pw".into()),
+        ]);
+        let connection = live_connection(&args, Some("demo"), &env).unwrap().unwrap();
+        assert_eq!(connection.realm, "demo");
+        assert_eq!(connection.auth_realm, "master");
+        assert!(matches!(
+            connection.credentials,
+            Credentials::AdminUser { .. }
+        ));
+        assert!(
+            live_connection(&super::tests::args(), Some("demo"), &env)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn realm_must_agree_with_the_records() {
+        assert!(matches!(
+            realm(Some("a"), Some("b")),
+            Err(TargetError::RealmMismatch { .. })
+        ));
+        assert_eq!(realm(None, Some("b")).unwrap(), "b");
+        assert!(realm(None, None).is_err());
+    }
+
+    #[test]
+    fn named_targets_take_secrets_from_the_variables_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fedctl.yaml");
+        std::fs::write(
+            &path,
+            "targets:\n  prod:\n    url: https://idp.example.org\n    realm: demo\n    \
+             auth_realm: admins\n    client_id: fedctl\n    client_secret_env: PROD_SECRET\n",
+        )
+        .unwrap();
+        let args = TargetArgs {
+            target: Some("prod".into()),
+            ..args()
+        };
+        let env = env(vec![
+            ("FEDCTL_CONFIG", path.display().to_string()),
+            ("PROD_SECRET", "s3cret".into()),
+        ]);
+        let connection = live_connection(&args, None, &env).unwrap().unwrap();
+        assert_eq!(connection.server.as_str(), "https://idp.example.org/");
+        assert_eq!(connection.auth_realm, "admins");
+        let Credentials::ServiceAccount { client_id, secret } = connection.credentials else {
+            panic!("a service account")
+        };
+        assert_eq!((client_id.as_str(), secret.expose()), ("fedctl", "s3cret"));
+
+        let unknown = TargetArgs {
+            target: Some("staging".into()),
+            ..args
+        };
+        let error = live_connection(&unknown, None, &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("known: prod"), "{error}");
+    }
+}

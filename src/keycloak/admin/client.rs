@@ -1,0 +1,312 @@
+//! The admin REST client: every request of one realm goes through [`AdminClient::send`],
+//! which adds the bearer token, bounds concurrency, retries transient failures and renews the
+//! token once on a 401. Bodies are never logged (client representations carry secrets).
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use reqwest::{Method, StatusCode, header};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::auth::TokenSource;
+use super::connection::Connection;
+use super::error::{ApiError, error_message};
+use super::retry::{self, Attempt, Replay, RetryPolicy};
+use super::secret::Secret;
+use crate::target::TargetError;
+
+/// Page size for list endpoints (Keycloak pages some lists by default, e.g. group children
+/// by 10; fedctl always asks for explicit pages).
+pub const PAGE_SIZE: usize = 100;
+
+pub struct AdminClient {
+    http: reqwest::Client,
+    /// `{server}/admin/realms/{realm}`.
+    admin: Url,
+    auth: TokenSource,
+    retry: RetryPolicy,
+    permits: Semaphore,
+}
+
+/// One request, relative to the realm's admin root.
+pub struct Request<'a> {
+    pub method: Method,
+    pub path: &'a [&'a str],
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a Value>,
+    pub replay: Replay,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(method: Method, path: &'a [&'a str]) -> Request<'a> {
+        Request {
+            method,
+            path,
+            query: &[],
+            body: None,
+            replay: Replay::Always,
+        }
+    }
+
+    pub fn query(self, query: &'a [(&'a str, &'a str)]) -> Request<'a> {
+        Request { query, ..self }
+    }
+
+    pub fn body(self, body: &'a Value) -> Request<'a> {
+        Request {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    pub fn replay(self, replay: Replay) -> Request<'a> {
+        Request { replay, ..self }
+    }
+
+    /// `POST /clients` — for messages and logs (no query: it may name users).
+    fn describe(&self) -> String {
+        format!("{} /{}", self.method, self.path.join("/"))
+    }
+}
+
+/// A successful answer.
+pub struct Reply {
+    pub status: StatusCode,
+    location: Option<String>,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self, request: &Request<'_>) -> Result<Value, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::Unexpected {
+            request: request.describe(),
+            reason: format!("not JSON: {e}"),
+        })
+    }
+
+    /// The id Keycloak gave a created object: the last segment of `Location`, decoded (roles
+    /// are located by name, flow copies by `…/copy/{id}`).
+    pub fn created_id(&self, request: &Request<'_>) -> Result<String, ApiError> {
+        let unexpected = |reason: &str| ApiError::Unexpected {
+            request: request.describe(),
+            reason: reason.to_owned(),
+        };
+        let location = self
+            .location
+            .as_deref()
+            .ok_or_else(|| unexpected("no Location header"))?;
+        let last = location
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| unexpected("empty Location header"))?;
+        Ok(percent_encoding::percent_decode_str(last)
+            .decode_utf8_lossy()
+            .into_owned())
+    }
+}
+
+impl AdminClient {
+    pub fn connect(connection: &Connection) -> Result<AdminClient, TargetError> {
+        let http = connection.http_client()?;
+        let retry = RetryPolicy::default();
+        let mut admin = connection.server.clone();
+        admin
+            .path_segments_mut()
+            .expect("http(s) URLs have a path")
+            .pop_if_empty()
+            .extend(["admin", "realms", &connection.realm]);
+        Ok(AdminClient {
+            auth: TokenSource::new(
+                http.clone(),
+                &connection.server,
+                &connection.auth_realm,
+                connection.credentials.clone(),
+                retry,
+            ),
+            http,
+            admin,
+            retry,
+            permits: Semaphore::new(connection.concurrency.max(1)),
+        })
+    }
+
+    /// Sends `request`; an error status is an `Err`.
+    pub async fn send(&self, request: &Request<'_>) -> Result<Reply, ApiError> {
+        let _permit = self.permits.acquire().await.expect("never closed");
+        let token = self.auth.access_token().await?;
+        match self.send_with_retries(request, &token).await {
+            Err(ApiError::Status { status: 401, .. }) => {
+                // Revoked or expired early (clock skew, a server restart): one fresh token.
+                self.auth.invalidate(&token).await;
+                let token = self.auth.access_token().await?;
+                self.send_with_retries(request, &token).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send_with_retries(
+        &self,
+        request: &Request<'_>,
+        token: &Secret,
+    ) -> Result<Reply, ApiError> {
+        let url = self.url(request);
+        retry::with_retries(self.retry, request.replay, async |retries| {
+            self.attempt(request, &url, token, retries > 0).await
+        })
+        .await
+    }
+
+    async fn attempt(
+        &self,
+        request: &Request<'_>,
+        url: &Url,
+        token: &Secret,
+        retried: bool,
+    ) -> Attempt<Reply, ApiError> {
+        let started = Instant::now();
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url.clone())
+            .bearer_auth(token.expose())
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = request.body {
+            builder = builder.json(body);
+        }
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::debug!(request = %request.describe(), %error, "request failed");
+                return ApiError::transport_attempt(&error);
+            }
+        };
+        let status = response.status();
+        let retry_after = ApiError::retry_after(&response);
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => return ApiError::transport_attempt(&error),
+        };
+        tracing::debug!(
+            request = %request.describe(),
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            retried,
+        );
+        if status.is_success() {
+            return Attempt::Done(Reply {
+                status,
+                location,
+                body,
+            });
+        }
+        let error = ApiError::Status {
+            request: request.describe(),
+            status: status.as_u16(),
+            message: error_message(&body),
+            retried,
+        };
+        if retry::retryable_status(status.as_u16()) {
+            // A 429 is turned away before any work is done.
+            let unsent = status == StatusCode::TOO_MANY_REQUESTS;
+            return Attempt::Transient {
+                error,
+                retry_after,
+                unsent,
+            };
+        }
+        Attempt::Failed(error)
+    }
+
+    fn url(&self, request: &Request<'_>) -> Url {
+        let mut url = self.admin.clone();
+        url.path_segments_mut()
+            .expect("http(s) URLs have a path")
+            .pop_if_empty()
+            .extend(request.path);
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query);
+        }
+        url
+    }
+
+    /// GET as JSON.
+    pub async fn get(&self, path: &[&str], query: &[(&str, &str)]) -> Result<Value, ApiError> {
+        let request = Request::new(Method::GET, path).query(query);
+        self.send(&request).await?.json(&request)
+    }
+
+    /// GET as JSON; a 404 is `None`.
+    pub async fn get_optional(&self, path: &[&str]) -> Result<Option<Value>, ApiError> {
+        match self.get(path, &[]).await {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Every element of a list endpoint, page by page.
+    pub async fn list(
+        &self,
+        path: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Vec<Value>, ApiError> {
+        let mut all = Vec::new();
+        loop {
+            let first = all.len().to_string();
+            let max = PAGE_SIZE.to_string();
+            let mut paged = query.to_vec();
+            paged.extend([("first", first.as_str()), ("max", max.as_str())]);
+            let page = match self.get(path, &paged).await? {
+                Value::Array(page) => page,
+                _ => {
+                    return Err(ApiError::Unexpected {
+                        request: format!("GET /{}", path.join("/")),
+                        reason: "not a JSON array".into(),
+                    });
+                }
+            };
+            let last = page.len() < PAGE_SIZE;
+            all.extend(page);
+            if last {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// POSTs a new object; returns its id from `Location`.
+    pub async fn create(&self, path: &[&str], body: &Value) -> Result<String, ApiError> {
+        let request = Request::new(Method::POST, path).body(body);
+        self.send(&request).await?.created_id(&request)
+    }
+
+    /// POST that creates nothing addressable (role mappings, flow copies are `create`).
+    pub async fn post(&self, path: &[&str], body: &Value) -> Result<Reply, ApiError> {
+        self.send(&Request::new(Method::POST, path).body(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &[&str], body: &Value) -> Result<(), ApiError> {
+        self.send(&Request::new(Method::PUT, path).body(body))
+            .await
+            .map(drop)
+    }
+
+    /// DELETE; something already gone counts as deleted.
+    pub async fn delete(&self, path: &[&str], body: Option<&Value>) -> Result<(), ApiError> {
+        let mut request = Request::new(Method::DELETE, path);
+        request.body = body;
+        match self.send(&request).await {
+            Err(error) if error.is_not_found() => Ok(()),
+            other => other.map(drop),
+        }
+    }
+}

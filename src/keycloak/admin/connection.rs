@@ -1,0 +1,213 @@
+//! Where and as whom fedctl talks to Keycloak: server URL, realms, credentials, TLS and
+//! limits, and the HTTP client built from them.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use super::secret::Secret;
+use crate::target::TargetError;
+
+/// Admin credentials. They come from the environment or env vars named in fedctl.yaml, never
+/// from the command line (where `ps` and shell history would show them).
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A confidential client with a service account (grant `client_credentials`).
+    ServiceAccount { client_id: String, secret: Secret },
+    /// An admin user signing in through `admin-cli` (grant `password`).
+    AdminUser { username: String, password: Secret },
+}
+
+/// Names of the environment variables fedctl reads credentials from.
+pub const ENV_CLIENT_ID: &str = "KEYCLOAK_CLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "KEYCLOAK_CLIENT_SECRET";
+pub const ENV_USER: &str = "KEYCLOAK_USER";
+pub const ENV_PASSWORD: &str = "KEYCLOAK_PASSWORD";
+
+impl Credentials {
+    /// Credentials from `lookup` (the environment): a service account when both
+    /// `KEYCLOAK_CLIENT_ID` and `KEYCLOAK_CLIENT_SECRET` are set, else an admin user.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Credentials, TargetError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        if let (Some(client_id), Some(secret)) = (get(ENV_CLIENT_ID), get(ENV_CLIENT_SECRET)) {
+            return Ok(Credentials::ServiceAccount {
+                client_id,
+                secret: Secret::new(secret),
+            });
+        }
+        if let (Some(username), Some(password)) = (get(ENV_USER), get(ENV_PASSWORD)) {
+            return Ok(Credentials::AdminUser {
+                username,
+                password: Secret::new(password),
+            });
+        }
+        Err(TargetError::Auth(format!(
+            "no credentials: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}, or {ENV_USER} and {ENV_PASSWORD}"
+        )))
+    }
+}
+
+/// Everything needed to reach one realm of one Keycloak.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The server root, e.g. `https://idp.example.org` (no `/admin`, no `/realms`).
+    pub server: Url,
+    pub realm: String,
+    /// The realm the credentials belong to (`master` for a super-admin).
+    pub auth_realm: String,
+    pub credentials: Credentials,
+    /// Extra CA certificates (PEM) to trust; verification itself is always on.
+    pub ca_cert: Option<PathBuf>,
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+impl Connection {
+    /// Parses and checks a server URL: https anywhere, plain http only to this machine unless
+    /// explicitly allowed (the password and every token would cross the network in clear).
+    pub fn server_url(text: &str, allow_insecure_http: bool) -> Result<Url, TargetError> {
+        let config = |reason: String| TargetError::Config(format!("Keycloak URL {text}: {reason}"));
+        let mut url = Url::parse(text.trim()).map_err(|e| config(e.to_string()))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_insecure_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(config(
+                    "plain http is refused except to localhost; use https, or --allow-insecure-http \
+                     if you accept sending credentials in clear"
+                        .into(),
+                ));
+            }
+            other => return Err(config(format!("unsupported scheme {other}"))),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(config("must not have a query or fragment".into()));
+        }
+        // Segments are appended to the path later; a trailing slash would double up.
+        let trimmed = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&trimmed);
+        Ok(url)
+    }
+
+    /// The HTTP client: TLS verification on (plus `ca_cert`), no redirects (a bearer token
+    /// must never follow one to another host), connect and whole-request timeouts.
+    pub fn http_client(&self) -> Result<reqwest::Client, TargetError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("fedctl/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.timeout)
+            .timeout(self.timeout)
+            .pool_max_idle_per_host(self.concurrency);
+        if let Some(path) = &self.ca_cert {
+            builder = builder.tls_certs_merge(read_ca_bundle(path)?);
+        }
+        builder
+            .build()
+            .map_err(|e| TargetError::Config(format!("cannot set up HTTPS: {e}")))
+    }
+}
+
+fn read_ca_bundle(path: &PathBuf) -> Result<Vec<reqwest::Certificate>, TargetError> {
+    let bad = |reason: String| {
+        TargetError::Config(format!("CA certificate file {}: {reason}", path.display()))
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://idp.example.org",
+            "http://localhost:8080",
+            "http://127.0.0.1:8080/",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+        ] {
+            assert!(Connection::server_url(ok, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://idp.example.org",
+            "http://10.0.0.1:8080",
+            "http://localhost.example.org",
+            "ftp://idp.example.org",
+            "https://idp.example.org/?x=1",
+        ] {
+            assert!(Connection::server_url(refused, false).is_err(), "{refused}");
+        }
+        assert!(Connection::server_url("http://idp.example.org", true).is_ok());
+    }
+
+    #[test]
+    fn trailing_slashes_are_dropped() {
+        let url = Connection::server_url("https://idp.example.org/auth/", false).unwrap();
+        assert_eq!(url.as_str(), "https://idp.example.org/auth");
+    }
+
+    #[test]
+    fn credentials_prefer_the_service_account() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let both = Credentials::from_lookup(env(&[
+            (ENV_CLIENT_ID, "fedctl"),
+            (ENV_CLIENT_SECRET, "s"),
+            (ENV_USER, "admin"),
+            (ENV_PASSWORD, "p"),
+        ]))
+        .unwrap();
+        assert!(matches!(both, Credentials::ServiceAccount { .. }));
+        let user = Credentials::from_lookup(env(&[(ENV_USER, "admin"), (ENV_PASSWORD, "p")]));
+        assert!(matches!(user, Ok(Credentials::AdminUser { .. })));
+        assert!(Credentials::from_lookup(env(&[(ENV_CLIENT_ID, "only-id")])).is_err());
+        let debug = format!("{:?}", user.unwrap());
+        assert!(!debug.contains("\"p\""), "{debug}");
+    }
+
+    #[test]
+    fn a_missing_ca_file_is_a_config_error() {
+        let connection = Connection {
+            server: Connection::server_url("https://idp.example.org", false).unwrap(),
+            realm: "r".into(),
+            auth_realm: "master".into(),
+            credentials: Credentials::AdminUser {
+                username: "a".into(),
+                password: Secret::new("p"),
+            },
+            ca_cert: Some(PathBuf::from("/nonexistent/ca.pem")),
+            concurrency: 8,
+            timeout: Duration::from_secs(30),
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        assert!(matches!(
+            connection.http_client(),
+            Err(TargetError::Config(_))
+        ));
+    }
+}

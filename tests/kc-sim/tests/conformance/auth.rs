@@ -1,0 +1,366 @@
+//! §1: token endpoint, bearer checks (401/403/404) and service-account rights.
+
+use crate::common::*;
+use base64::Engine;
+use kc_sim::Simulator;
+use reqwest::Method;
+use std::time::Duration;
+
+#[tokio::test]
+async fn password_grant_issues_a_signed_jwt_for_the_realm_key() {
+    let kc = Kc::start().await;
+    let parts: Vec<&str> = kc.token.split('.').collect();
+    let decode = |s: &str| -> serde_json::Value {
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let (header, claims) = (decode(parts[0]), decode(parts[1]));
+    assert_eq!(header["alg"], "RS256");
+    let keys = kc.get("/master/keys").await.body;
+    assert_eq!(header["kid"], keys["active"]["RS256"]);
+    assert_eq!(claims["iss"], format!("{}/realms/master", kc.sim.url()));
+    assert_eq!(
+        (claims["typ"].clone(), claims["azp"].clone()),
+        (json!("Bearer"), json!("admin-cli"))
+    );
+    assert!(
+        claims["realm_access"]["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("admin"))
+    );
+    assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() == 60);
+}
+
+#[tokio::test]
+async fn token_response_shape_and_errors() {
+    let kc = Kc::start().await;
+    let base = kc.sim.url();
+    let ok = token_request(
+        &kc.http,
+        &base,
+        "master",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "admin-cli"),
+            ("username", "admin"),
+            ("password", "admin"),
+        ],
+    )
+    .await;
+    for k in [
+        "access_token",
+        "expires_in",
+        "refresh_expires_in",
+        "refresh_token",
+        "token_type",
+        "not-before-policy",
+        "session_state",
+        "scope",
+    ] {
+        assert!(ok.body.get(k).is_some(), "{k}");
+    }
+    let bad = token_request(
+        &kc.http,
+        &base,
+        "master",
+        &[
+            ("grant_type", "password"),
+            ("client_id", "admin-cli"),
+            ("username", "admin"),
+            ("password", "no"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body),
+        (
+            401,
+            json!({ "error": "invalid_grant", "error_description": "Invalid user credentials" })
+        )
+    );
+    let refresh = ok.body["refresh_token"].as_str().unwrap();
+    let r = token_request(
+        &kc.http,
+        &base,
+        "master",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", "admin-cli"),
+            ("refresh_token", refresh),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["session_state"], ok.body["session_state"]);
+}
+
+#[tokio::test]
+async fn client_credentials_with_basic_auth_and_wrong_secret() {
+    let kc = Kc::start().await;
+    kc.sim
+        .add_service_account_client("master", "robot", "s3cret", &["view-clients"]);
+    let base = kc.sim.url();
+    let url = format!("{base}/realms/master/protocol/openid-connect/token");
+    let r = kc
+        .http
+        .post(&url)
+        .basic_auth("robot", Some("s3cret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["access_token"].is_string());
+    assert!(body.get("refresh_token").is_none());
+    let r = token_request(
+        &kc.http,
+        &base,
+        "master",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "robot"),
+            ("client_secret", "bad"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            401,
+            json!({ "error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials" })
+        )
+    );
+    let id = kc.client("master", "plain").await;
+    let secret = kc
+        .get(&format!("/master/clients/{id}/client-secret"))
+        .await
+        .body["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = token_request(
+        &kc.http,
+        &base,
+        "master",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "plain"),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            401,
+            json!({ "error": "unauthorized_client", "error_description": "Client not enabled to retrieve service account" })
+        )
+    );
+}
+
+#[tokio::test]
+async fn missing_or_bad_bearer_is_401() {
+    let kc = Kc::start().await;
+    let r = kc
+        .http
+        .get(kc.url("/admin/realms/master/clients"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({ "error": "HTTP 401 Unauthorized" })
+    );
+    let r = kc
+        .call_as("not.a.jwt", Method::GET, "/master/clients", None)
+        .await;
+    assert_eq!(r.status, 401);
+    // 401 comes before the unknown realm's 404.
+    let r = kc
+        .call_as("garbage", Method::GET, "/nope/clients", None)
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let kc = Kc::with(Simulator::builder().token_lifespan(Duration::from_secs(1))).await;
+    assert_eq!(kc.get("/master/clients").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(kc.get("/master/clients").await.status, 401);
+}
+
+#[tokio::test]
+async fn other_realm_tokens_are_forbidden_master_tokens_are_not() {
+    let kc = Kc::start().await;
+    kc.realm("a").await;
+    kc.realm("b").await;
+    // Master admin administers any realm.
+    assert_eq!(kc.get("/a/clients").await.status, 200);
+    kc.sim.add_user("a", "alice", "pw");
+    kc.sim
+        .grant_user_role("a", "alice", "realm-management.realm-admin");
+    let token = password_token(&kc.http, &kc.sim.url(), "a", "alice", "pw").await;
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/a/clients", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/b/clients", None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/nope/clients", None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn service_account_roles_are_honoured() {
+    let kc = Kc::start().await;
+    kc.realm("r").await;
+    kc.sim
+        .add_service_account_client("r", "reader", "pw", &["view-clients"]);
+    let base = kc.sim.url();
+    let t = token_request(
+        &kc.http,
+        &base,
+        "r",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "reader"),
+            ("client_secret", "pw"),
+        ],
+    )
+    .await;
+    let token = t.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/r/clients", None)
+            .await
+            .status,
+        200
+    );
+    let r = kc
+        .call_as(
+            &token,
+            Method::POST,
+            "/r/clients",
+            Some(json!({ "clientId": "x" })),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (403, json!({ "error": "HTTP 403 Forbidden" }))
+    );
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/r/users", None)
+            .await
+            .status,
+        403
+    );
+    // Roles take effect immediately.
+    kc.sim.grant_user_role(
+        "r",
+        "service-account-reader",
+        "realm-management.manage-clients",
+    );
+    assert_eq!(
+        kc.call_as(
+            &token,
+            Method::POST,
+            "/r/clients",
+            Some(json!({ "clientId": "x" }))
+        )
+        .await
+        .status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn unknown_client_id_is_403_for_callers_who_cannot_list_clients() {
+    let kc = Kc::start().await;
+    kc.realm("r").await;
+    kc.sim
+        .add_service_account_client("r", "usermgr", "pw", &["manage-users"]);
+    let t = token_request(
+        &kc.http,
+        &kc.sim.url(),
+        "r",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "usermgr"),
+            ("client_secret", "pw"),
+        ],
+    )
+    .await;
+    let token = t.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        kc.call_as(&token, Method::GET, "/r/clients/nope", None)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(kc.get("/r/clients/nope").await.status, 404);
+}
+
+#[tokio::test]
+async fn realms_list_create_update() {
+    let kc = Kc::start().await;
+    kc.realm("fed").await;
+    let list = kc.get("").await.body;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["realm"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["master", "fed"]);
+    let r = kc.post("", json!({ "realm": "fed" })).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        kc.put(
+            "/fed",
+            json!({ "displayName": "Fed", "accessTokenLifespan": 120 })
+        )
+        .await
+        .status,
+        204
+    );
+    let realm = kc.get("/fed").await.body;
+    assert_eq!(
+        (
+            realm["displayName"].clone(),
+            realm["accessTokenLifespan"].clone()
+        ),
+        (json!("Fed"), json!(120))
+    );
+    assert_eq!(realm["defaultRole"]["name"], "default-roles-fed");
+    assert_eq!(realm["browserFlow"], "browser");
+}
+
+#[tokio::test]
+async fn server_info_reports_the_simulated_version() {
+    let kc = Kc::version(24).await;
+    let r = kc
+        .http
+        .get(kc.url("/admin/serverinfo"))
+        .bearer_auth(&kc.token)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["systemInfo"]["version"], "24.0.5");
+}

@@ -1,0 +1,108 @@
+//! Every realm export in the shared fixtures loads.
+
+use crate::common::*;
+use kc_sim::Simulator;
+use std::path::PathBuf;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/keycloak");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("client-descriptions")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn every_fixture_loads_and_serves() {
+    let files = fixtures();
+    assert!(files.len() >= 10);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let realm = serde_json::from_str::<serde_json::Value>(&text).unwrap()["realm"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let kc = Kc::with(Simulator::builder().import_file(&f).unwrap()).await;
+        for path in [
+            "",
+            "/clients",
+            "/groups",
+            "/roles",
+            "/users",
+            "/authentication/flows",
+            "/identity-provider/instances",
+            "/keys",
+        ] {
+            let r = kc.get(&format!("/{realm}{path}")).await;
+            assert_eq!(r.status, 200, "{} {path}: {}", f.display(), r.text);
+        }
+        let flows = kc.get(&format!("/{realm}/authentication/flows")).await.body;
+        for flow in flows.as_array().unwrap() {
+            let alias = flow["alias"].as_str().unwrap();
+            let r = kc
+                .get(&format!(
+                    "/{realm}/authentication/flows/{}/executions",
+                    alias.replace(' ', "%20")
+                ))
+                .await;
+            assert_eq!(r.status, 200, "{} {alias}", f.display());
+        }
+    }
+}
+
+#[tokio::test]
+async fn imported_content_is_visible() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/keycloak");
+    let kc = Kc::with(
+        Simulator::builder()
+            .import_file(dir.join("kc26.5.5-saml-test-yo1000.json"))
+            .unwrap(),
+    )
+    .await;
+    let text = std::fs::read_to_string(dir.join("kc26.5.5-saml-test-yo1000.json")).unwrap();
+    let export: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let realm = export["realm"].as_str().unwrap();
+    let saml = export["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["protocol"] == "saml")
+        .unwrap();
+    let cid = saml["clientId"].as_str().unwrap();
+    let found = kc
+        .get(&format!("/{realm}/clients?clientId={}", urlencode(cid)))
+        .await
+        .body;
+    assert_eq!(found[0]["protocol"], "saml");
+    assert_eq!(found[0]["id"], saml["id"]);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn realm_export_can_be_posted() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/keycloak");
+    let kc = Kc::start().await;
+    let text = std::fs::read_to_string(dir.join("testrealm.json")).unwrap();
+    let r = kc.raw(reqwest::Method::POST, "", &text).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}

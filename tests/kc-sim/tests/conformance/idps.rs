@@ -1,0 +1,196 @@
+//! §5: identity providers, mappers and import-config.
+
+use crate::common::*;
+
+fn idp() -> serde_json::Value {
+    json!({ "alias": "partner", "providerId": "oidc", "enabled": true, "trustEmail": true,
+        "config": { "clientId": "kc", "clientSecret": "top", "authorizationUrl": "https://idp.example/auth", "tokenUrl": "https://idp.example/token", "empty": "" } })
+}
+
+#[tokio::test]
+async fn crud_masks_secrets_and_put_replaces() {
+    let kc = Kc::start().await;
+    assert_eq!(
+        kc.post("/master/identity-provider/instances", idp())
+            .await
+            .status,
+        201
+    );
+    let got = kc
+        .get("/master/identity-provider/instances/partner")
+        .await
+        .body;
+    assert_eq!(got["config"]["clientSecret"], "**********");
+    assert!(got["config"].get("empty").is_none());
+    assert_eq!(
+        (
+            got["trustEmail"].clone(),
+            got["storeToken"].clone(),
+            got["hideOnLogin"].clone()
+        ),
+        (json!(true), json!(false), json!(false))
+    );
+    // Full replacement: omitted flags become false; the masked secret keeps the stored one.
+    let mut body = got.clone();
+    body.as_object_mut().unwrap().remove("trustEmail");
+    body["config"].as_object_mut().unwrap().remove("tokenUrl");
+    assert_eq!(
+        kc.put("/master/identity-provider/instances/partner", body)
+            .await
+            .status,
+        204
+    );
+    let after = kc
+        .get("/master/identity-provider/instances/partner")
+        .await
+        .body;
+    assert_eq!(after["trustEmail"], false);
+    assert!(after["config"].get("tokenUrl").is_none());
+    kc.sim.with_realm("master", |r| {
+        assert_eq!(r.idps["partner"].rep["config"]["clientSecret"], "top")
+    });
+    // Lookup by internal id works too.
+    let by_id = kc
+        .get(&format!(
+            "/master/identity-provider/instances/{}",
+            after["internalId"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(by_id.body["alias"], "partner");
+    assert_eq!(
+        kc.delete("/master/identity-provider/instances/partner")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        kc.get("/master/identity-provider/instances").await.body,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn validation_rules() {
+    let kc = Kc::start().await;
+    let mut bad = idp();
+    bad["providerId"] = json!("nope");
+    let r = kc.post("/master/identity-provider/instances", bad).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            400,
+            json!({ "errorMessage": "Invalid identity provider id [nope" })
+        )
+    );
+    let mut http = idp();
+    http["config"]["tokenUrl"] = json!("http://idp.example/token");
+    let r = kc.post("/master/identity-provider/instances", http).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            400,
+            json!({ "errorMessage": "The url [token_url] requires secure connections" })
+        )
+    );
+    let mut local = idp();
+    local["config"]["tokenUrl"] = json!("http://localhost:9000/token");
+    assert_eq!(
+        kc.post("/master/identity-provider/instances", local)
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn mappers_crud() {
+    let kc = Kc::start().await;
+    kc.post("/master/identity-provider/instances", idp()).await;
+    let m = json!({ "name": "grp", "identityProviderMapper": "oidc-hardcoded-group-idp-mapper", "config": { "group": "/partners/acme", "syncMode": "FORCE" } });
+    let id = kc
+        .post("/master/identity-provider/instances/partner/mappers", m)
+        .await
+        .id();
+    let path = format!("/master/identity-provider/instances/partner/mappers/{id}");
+    let got = kc.get(&path).await.body;
+    assert_eq!(got["identityProviderAlias"], "partner");
+    let mut upd = got.clone();
+    upd["config"]["group"] = json!("/other");
+    assert_eq!(kc.put(&path, upd).await.status, 204);
+    assert_eq!(kc.get(&path).await.body["config"]["group"], "/other");
+    let types = kc
+        .get("/master/identity-provider/instances/partner/mapper-types")
+        .await
+        .body;
+    assert!(
+        types.get("oidc-hardcoded-group-idp-mapper").is_some()
+            && types.get("saml-user-attribute-idp-mapper").is_none()
+    );
+    assert_eq!(kc.delete(&path).await.status, 204);
+    assert_eq!(
+        (kc.get(&path).await.status, kc.get(&path).await.body),
+        (404, json!({ "error": "Model not found" }))
+    );
+}
+
+#[tokio::test]
+async fn import_config_from_own_descriptor_and_file() {
+    let kc = Kc::start().await;
+    let url = kc.url("/realms/master/protocol/saml/descriptor");
+    let r = kc
+        .post(
+            "/master/identity-provider/import-config",
+            json!({ "providerId": "saml", "fromUrl": url }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["idpEntityId"], kc.url("/realms/master"));
+    assert_eq!(
+        r.body["singleSignOnServiceUrl"],
+        kc.url("/realms/master/protocol/saml")
+    );
+    assert_eq!(
+        (
+            r.body["postBindingAuthnRequest"].clone(),
+            r.body["wantAuthnRequestsSigned"].clone()
+        ),
+        (json!("true"), json!("true"))
+    );
+    assert_eq!(
+        r.body["nameIDPolicyFormat"],
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    );
+    assert_eq!(r.body["metadataDescriptorUrl"], json!(url));
+    let keys = kc.get("/master/keys").await.body;
+    assert_eq!(r.body["signingCertificate"], keys["keys"][0]["certificate"]);
+    // Foreign URLs are refused: the simulator makes no outgoing requests.
+    let r = kc
+        .post(
+            "/master/identity-provider/import-config",
+            json!({ "providerId": "saml", "fromUrl": "https://idp.example/md" }),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    // Multipart upload of a discovery document.
+    let doc = json!({ "issuer": "https://op", "authorization_endpoint": "https://op/auth", "token_endpoint": "https://op/token", "jwks_uri": "https://op/jwks" });
+    let form = reqwest::multipart::Form::new()
+        .text("providerId", "oidc")
+        .text("file", doc.to_string());
+    let r = kc
+        .http
+        .post(kc.url("/admin/realms/master/identity-provider/import-config"))
+        .bearer_auth(&kc.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            body["tokenUrl"].clone(),
+            body["useJwksUrl"].clone(),
+            body["syncMode"].clone()
+        ),
+        (json!("https://op/token"), json!("true"), json!("LEGACY"))
+    );
+}

@@ -1,0 +1,18 @@
+//! Conformance tests of the simulator against keycloak-admin-api.md, through
+//! real HTTP. One binary keeps link time low.
+
+mod common;
+
+mod auth;
+mod clients_merge;
+mod errors;
+mod faults;
+mod fixtures;
+mod flows;
+mod groups;
+mod idps;
+mod keys;
+mod locations;
+mod paging;
+mod partial;
+mod role_mappings;

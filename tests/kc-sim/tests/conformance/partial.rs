@@ -1,0 +1,74 @@
+//! §9: partial export and partial import.
+
+use crate::common::*;
+
+#[tokio::test]
+async fn export_masks_secrets_and_nests_groups() {
+    let kc = Kc::start().await;
+    kc.client("master", "app").await;
+    kc.sim.add_group("master", "/partners/acme");
+    let r = kc
+        .post(
+            "/master/partial-export?exportClients=true&exportGroupsAndRoles=true",
+            json!(null),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let app = r.body["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clientId"] == "app")
+        .unwrap();
+    assert_eq!(app["secret"], "**********");
+    let partners = r.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "partners")
+        .unwrap();
+    assert_eq!(partners["subGroups"][0]["name"], "acme");
+    assert!(r.body["roles"]["client"]["app"].is_array());
+    assert!(r.body.get("users").is_none());
+    let bare = kc.post("/master/partial-export", json!(null)).await.body;
+    assert!(bare.get("clients").is_none() && bare.get("groups").is_none());
+}
+
+#[tokio::test]
+async fn import_policies() {
+    let kc = Kc::start().await;
+    kc.client("master", "app").await;
+    let body = |policy: &str| {
+        json!({ "ifResourceExists": policy, "clients": [{ "clientId": "app", "protocol": "openid-connect" }, { "clientId": "new", "protocol": "openid-connect" }],
+            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "name": "imported", "subGroups": [{ "name": "child" }] }],
+            "extra": "ignored" })
+    };
+    let r = kc.post("/master/partialImport", body("FAIL")).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            409,
+            json!({ "errorMessage": "Client id 'app' already exists" })
+        )
+    );
+    assert!(kc.sim.client("master", "new").is_none(), "all or nothing");
+    let r = kc.post("/master/partialImport", body("SKIP")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["added"].clone(), r.body["skipped"].clone()),
+        (json!(3), json!(1))
+    );
+    assert!(kc.sim.group("master", "/imported/child").is_some());
+    let r = kc.post("/master/partialImport", body("OVERWRITE")).await;
+    assert_eq!(
+        (r.body["overwritten"].clone(), r.body["added"].clone()),
+        (json!(4), json!(0))
+    );
+    let kinds: Vec<&str> = r.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["CLIENT", "CLIENT", "REALM_ROLE", "GROUP"]);
+}

@@ -1,0 +1,227 @@
+//! §4.1 and §4.3: roles, composites, and role mappings requiring id and name.
+
+use crate::common::*;
+
+async fn setup() -> (Kc, String, serde_json::Value, String) {
+    let kc = Kc::start().await;
+    let client = kc.client("master", "app").await;
+    kc.post(
+        &format!("/master/clients/{client}/roles"),
+        json!({ "name": "access", "description": "may sign in" }),
+    )
+    .await;
+    let role = kc
+        .get(&format!("/master/clients/{client}/roles/access"))
+        .await
+        .body;
+    let g = kc.group("master", "staff").await;
+    (kc, client, role, g)
+}
+
+#[tokio::test]
+async fn grant_requires_matching_id_and_name() {
+    let (kc, client, role, g) = setup().await;
+    let path = format!("/master/groups/{g}/role-mappings/clients/{client}");
+    let r = kc.post(&path, json!([{ "name": "access" }])).await;
+    assert_eq!(
+        (r.status, r.body),
+        (404, json!({ "error": "Role not found" }))
+    );
+    let r = kc
+        .post(&path, json!([{ "id": role["id"], "name": "other" }]))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = kc
+        .post(&path, json!([{ "id": role["id"], "name": "access" }]))
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        kc.post(&path, json!([role])).await.status,
+        204,
+        "granting twice is a no-op"
+    );
+    let mapped = kc.get(&path).await.body;
+    assert_eq!(mapped.as_array().unwrap().len(), 1);
+    assert_eq!(mapped[0]["name"], "access");
+    let all = kc
+        .get(&format!("/master/groups/{g}/role-mappings"))
+        .await
+        .body;
+    assert_eq!(all["clientMappings"]["app"]["id"], json!(client));
+    assert!(all.get("realmMappings").is_none());
+    assert_eq!(
+        kc.sim.group("master", "/staff").unwrap()["clientRoles"],
+        json!({ "app": ["access"] })
+    );
+}
+
+#[tokio::test]
+async fn unknown_client_in_mapping_path() {
+    let (kc, _, role, g) = setup().await;
+    let r = kc
+        .post(
+            &format!("/master/groups/{g}/role-mappings/clients/nope"),
+            json!([role]),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (404, json!({ "error": "Client not found" }))
+    );
+}
+
+#[tokio::test]
+async fn effective_roles_include_groups_and_composites() {
+    let (kc, client, role, g) = setup().await;
+    kc.post(
+        &format!("/master/clients/{client}/roles"),
+        json!({ "name": "viewer" }),
+    )
+    .await;
+    let viewer = kc
+        .get(&format!("/master/clients/{client}/roles/viewer"))
+        .await
+        .body;
+    assert_eq!(
+        kc.post(
+            &format!("/master/clients/{client}/roles/access/composites"),
+            json!([viewer])
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        kc.get(&format!("/master/clients/{client}/roles/access"))
+            .await
+            .body["composite"],
+        true
+    );
+    kc.post(
+        &format!("/master/groups/{g}/role-mappings/clients/{client}"),
+        json!([role]),
+    )
+    .await;
+    let u = kc
+        .post(
+            "/master/users",
+            json!({ "username": "carol", "enabled": true }),
+        )
+        .await
+        .id();
+    kc.put(&format!("/master/users/{u}/groups/{g}"), json!(null))
+        .await;
+    assert_eq!(
+        kc.get(&format!("/master/users/{u}/role-mappings/clients/{client}"))
+            .await
+            .body,
+        json!([])
+    );
+    let eff = kc
+        .get(&format!(
+            "/master/users/{u}/role-mappings/clients/{client}/composite"
+        ))
+        .await
+        .body;
+    let mut names: Vec<&str> = eff
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["access", "viewer"]);
+    assert_eq!(
+        kc.sim
+            .effective_roles("master", "carol")
+            .iter()
+            .filter(|r| r.starts_with("app."))
+            .count(),
+        2
+    );
+    // Holders of a role are direct mappings only.
+    assert_eq!(
+        kc.get(&format!("/master/clients/{client}/roles/access/users"))
+            .await
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        kc.get(&format!("/master/clients/{client}/roles/access/groups"))
+            .await
+            .body[0]["name"],
+        "staff"
+    );
+}
+
+#[tokio::test]
+async fn delete_without_body_removes_all_roles_of_the_client() {
+    let (kc, client, role, g) = setup().await;
+    let path = format!("/master/groups/{g}/role-mappings/clients/{client}");
+    kc.post(&path, json!([role])).await;
+    assert_eq!(kc.delete(&path).await.status, 204);
+    assert_eq!(kc.get(&path).await.body, json!([]));
+}
+
+#[tokio::test]
+async fn realm_roles_and_composites_on_create() {
+    let kc = Kc::start().await;
+    kc.post("/master/roles", json!({ "name": "base" })).await;
+    let r = kc
+        .post(
+            "/master/roles",
+            json!({ "name": "super", "composite": true, "composites": { "realm": ["base"] } }),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let comps = kc.get("/master/roles/super/composites").await.body;
+    assert_eq!(comps[0]["name"], "base");
+    let r = kc
+        .post(
+            "/master/roles",
+            json!({ "name": "bad", "composite": true, "composites": { "realm": ["nope"] } }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            404,
+            json!({ "errorMessage": "Realm Role with name nope does not exist" })
+        )
+    );
+    let r = kc
+        .post("/master/roles", json!({ "description": "no name" }))
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (400, json!({ "error": "role has no name" }))
+    );
+    let u = kc
+        .post(
+            "/master/users",
+            json!({ "username": "dan", "enabled": true }),
+        )
+        .await
+        .id();
+    let base = kc.get("/master/roles/base").await.body;
+    assert_eq!(
+        kc.post(
+            &format!("/master/users/{u}/role-mappings/realm"),
+            json!([base])
+        )
+        .await
+        .status,
+        204
+    );
+    let mapped = kc
+        .get(&format!("/master/users/{u}/role-mappings/realm"))
+        .await
+        .body;
+    let names: Vec<&str> = mapped
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"base") && names.contains(&"default-roles-master"));
+}
