@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::fsutil::{self, Mode};
 use crate::record::{self, IsoDate};
 use crate::review::live::LiveError;
-use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Subject};
+use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Reviewer, Subject};
 use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
@@ -81,10 +81,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         realm: target.realm().to_owned(),
         source: target.describe(),
         caveats: directory.caveats.clone(),
-        federations: subjects
-            .iter()
-            .map(|subject| review::review(subject, &directory, today.0))
-            .collect(),
+        federations: {
+            let reviewer = Reviewer::new(&directory);
+            (subjects.iter())
+                .map(|subject| reviewer.review(subject, today.0))
+                .collect()
+        },
     };
     emit(&review::render(&report, args.output), args.out.as_deref())?;
     Ok(exit_status(&report, &args.fail_on))

@@ -7,6 +7,7 @@ use time::Date;
 
 use super::access::{Grant, GrantSource, Reach};
 use super::model::{Directory, RoleRef, Scope, UserFacts, is_within};
+use super::narrow::{Index, queries};
 use super::report::{FederationReview, Finding, FindingKind, UserAccess};
 use super::schedule::Schedule;
 use crate::desired::client_id;
@@ -50,7 +51,39 @@ pub fn scope<'a>(subjects: impl IntoIterator<Item = &'a Subject<'a>>) -> Scope {
     scope
 }
 
-pub fn review(subject: &Subject<'_>, directory: &Directory, today: Date) -> FederationReview {
+/// Reviews federations against one directory.
+pub struct Reviewer<'d> {
+    directory: &'d Directory,
+    index: Index<'d>,
+}
+
+impl<'d> Reviewer<'d> {
+    pub fn new(directory: &'d Directory) -> Reviewer<'d> {
+        Reviewer {
+            directory,
+            index: Index::new(directory),
+        }
+    }
+
+    pub fn review(&self, subject: &Subject<'_>, today: Date) -> FederationReview {
+        review(subject, self.directory, self.candidates(subject), today)
+    }
+
+    /// The users that may be in the group, hold the role or be pilots: those the reverse walk
+    /// from the federation's role and group reaches (everyone else is checked in vain).
+    fn candidates(&self, subject: &Subject<'_>) -> impl Iterator<Item = (&'d str, &'d UserFacts)> {
+        let queries = queries(self.directory, &scope([subject]));
+        let users = &self.directory.users;
+        (self.index.users(&queries).into_iter()).filter_map(|name| Some((name, users.get(name)?)))
+    }
+}
+
+fn review<'d>(
+    subject: &Subject<'_>,
+    directory: &Directory,
+    candidates: impl Iterator<Item = (&'d str, &'d UserFacts)>,
+    today: Date,
+) -> FederationReview {
     let federation = subject.federation;
     let access = &federation.access_control;
     let role = subject.role();
@@ -60,9 +93,8 @@ pub fn review(subject: &Subject<'_>, directory: &Directory, today: Date) -> Fede
         reach: reach.as_ref(),
         pilots: &access.pilot_users,
     };
-    let users: Vec<UserAccess> = directory
-        .users
-        .iter()
+    // Candidates come in username order, as the sheet lists them.
+    let users: Vec<UserAccess> = candidates
         .filter_map(|(username, user)| lens.user_access(username, user, directory))
         .collect();
     let review = Schedule::new(access.review_frequency, access.last_reviewed, today);

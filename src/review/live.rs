@@ -40,7 +40,12 @@ pub async fn collect(client: &AdminClient, scope: &Scope) -> Result<Directory, L
         .map(|(client_id, c)| (c.uuid.as_str(), client_id.as_str()))
         .collect();
     let mut directory = collect::structure(&document)?;
-    let lists = fetch(client, &narrow::queries(&directory, scope), &ids).await?;
+    let mut queries = narrow::queries(&directory, scope);
+    // A role that does not exist has no holders to list (Keycloak would answer 404).
+    queries
+        .role_holders
+        .retain(|role| directory.roles.contains_key(role));
+    let lists = fetch(client, &queries, &ids).await?;
     for (found, users) in lists {
         for representation in &users {
             let (username, mut facts) = collect::user(representation)?;

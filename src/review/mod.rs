@@ -29,7 +29,7 @@ use std::path::PathBuf;
 
 use miette::Diagnostic;
 
-pub use evaluate::{Subject, review, scope};
+pub use evaluate::{Reviewer, Subject, scope};
 pub use model::{Directory, GroupFacts, RoleRef, Scope, UserFacts};
 pub use report::{FederationReview, Finding, FindingKind, Report, UserAccess};
 

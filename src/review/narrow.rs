@@ -10,7 +10,7 @@
 //! (`GET /roles/{name}/users`, `GET /clients/{uuid}/roles/{name}/users`) finds every user on a
 //! route to a scoped role, with every membership and mapping on that route.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::access::Reach;
 use super::model::{Directory, RoleRef, Scope, UserFacts, is_within};
@@ -29,10 +29,7 @@ pub struct Queries {
 pub fn queries(structure: &Directory, scope: &Scope) -> Queries {
     let mut role_holders = BTreeSet::new();
     for role in &scope.roles {
-        let reach = Reach::of(&structure.roles, role);
-        // A scoped role that does not exist has no holders to list (and would answer 404).
-        let existing = reach.roles().filter(|r| structure.roles.contains_key(*r));
-        role_holders.extend(existing.cloned());
+        role_holders.extend(Reach::of(&structure.roles, role).roles().cloned());
     }
     let granting = structure
         .groups
@@ -80,11 +77,56 @@ pub fn record(directory: &mut Directory, found: &Found, username: String, facts:
     }
 }
 
+/// Who is directly in each group and who directly holds each role, in a directory that has
+/// them all: the member and holder lists answered from memory, so reviewing a federation
+/// looks at the users its walk reaches instead of at every user of the realm.
+pub struct Index<'d> {
+    members: HashMap<&'d str, Vec<&'d str>>,
+    holders: HashMap<&'d RoleRef, Vec<&'d str>>,
+    /// Usernames by their lower-case form (Keycloak compares usernames without case).
+    names: HashMap<String, &'d str>,
+}
+
+impl<'d> Index<'d> {
+    pub fn new(directory: &'d Directory) -> Index<'d> {
+        let mut index = Index {
+            members: HashMap::new(),
+            holders: HashMap::new(),
+            names: HashMap::new(),
+        };
+        for (username, user) in &directory.users {
+            for group in &user.groups {
+                index.members.entry(group).or_default().push(username);
+            }
+            for role in &user.roles {
+                index.holders.entry(role).or_default().push(username);
+            }
+            index.names.insert(username.to_lowercase(), username);
+        }
+        index
+    }
+
+    /// The users the lists `queries` names would return.
+    pub fn users(&self, queries: &Queries) -> BTreeSet<&'d str> {
+        let members =
+            (queries.group_members.iter()).filter_map(|group| self.members.get(group.as_str()));
+        let holders = (queries.role_holders.iter()).filter_map(|role| self.holders.get(role));
+        let named = (queries.usernames.iter())
+            .filter_map(|name| self.names.get(&name.to_lowercase()).copied());
+        members
+            .chain(holders)
+            .flatten()
+            .copied()
+            .chain(named)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::review::collect::from_realm_export;
-    use crate::review::evaluate::{Subject, review, scope};
+    use crate::review::evaluate::{Reviewer, Subject, scope};
     use time::macros::date;
 
     /// What a live source has after fetching the lists `queries` names from this realm: each
@@ -160,8 +202,8 @@ mod tests {
         for subject in &subjects {
             let today = date!(2025 - 06 - 30);
             assert_eq!(
-                review(subject, &fetched, today),
-                review(subject, &full, today),
+                Reviewer::new(&fetched).review(subject, today),
+                Reviewer::new(&full).review(subject, today),
                 "{}",
                 subject.record
             );
@@ -200,6 +242,24 @@ mod tests {
             usernames: ["pia".to_owned()].into(),
         };
         let queries = queries(&structure, &scope);
+        let full = from_realm_export(&document).unwrap();
+        assert_eq!(
+            Index::new(&full)
+                .users(&queries)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [
+                "alice",
+                "bruno",
+                "carla",
+                "dave",
+                "erin",
+                "frank",
+                "ivan",
+                "pia",
+                "service-account-reporting-bot"
+            ]
+        );
         assert_eq!(
             queries.role_holders,
             [
