@@ -179,10 +179,20 @@ fn read_records(files: &[PathBuf], context: &Context) -> Vec<(Option<LoadedRecor
 
 /// Reads one record file: the record (when one can be made of it) and its problems.
 fn read_record(path: &Path, context: &Context) -> (Option<LoadedRecord>, Vec<Problem>) {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) => return (None, vec![unreadable(path, &error)]),
-    };
+    match fs::read_to_string(path) {
+        Ok(text) => check_text(path, text, context),
+        Err(error) => (None, vec![unreadable(path, &error)]),
+    }
+}
+
+/// Checks the text of one record file, named `path` in problems: the record (when one can be
+/// made of it, possibly salvaged from structural errors) and every problem found in it.
+/// Rules across records are not applied; see [`check`].
+pub fn check_text(
+    path: &Path,
+    text: String,
+    context: &Context,
+) -> (Option<LoadedRecord>, Vec<Problem>) {
     let source = SourceFile::new(path, text);
     let parsed = parse_document::<RecordFile>(&source.text, schema::record_schema());
     let mut findings = parsed.findings;
@@ -268,13 +278,9 @@ pub(crate) fn parse_document<T: DeserializeOwned>(text: &str, schema: &Json) -> 
     };
     let mut findings = schema::check(schema, &tree);
     if !findings.is_empty() {
-        let pruned: Vec<String> = findings
-            .iter()
-            .map(|f| tree::list_field(&f.field).to_owned())
-            .collect();
-        let salvaged = tree.pruned(pruned.iter().map(String::as_str)).to_json();
+        let (value, pruned) = salvage(&tree, &findings);
         return Parsed {
-            value: serde_json::from_value(salvaged).ok(),
+            value,
             pruned,
             tree: Some(tree),
             findings,
@@ -293,6 +299,35 @@ pub(crate) fn parse_document<T: DeserializeOwned>(text: &str, schema: &Json) -> 
         tree: Some(tree),
         findings,
     }
+}
+
+/// The value a document with structural problems still makes, read with misspelt keys
+/// renamed and the other fields with problems left out; and the fields that later checks
+/// must not report on again (left out, or renamed by guess).
+fn salvage<T: DeserializeOwned>(tree: &Node, findings: &[Finding]) -> (Option<T>, Vec<String>) {
+    let (renamed, removed): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.rename.is_some());
+    let renames: Vec<(&str, &str)> = renamed
+        .iter()
+        .filter_map(|f| Some((f.field.as_str(), f.rename.as_deref()?)))
+        .collect();
+    let repaired = tree.repaired(
+        removed.iter().map(|f| f.field.as_str()),
+        renames.iter().copied(),
+    );
+    let value = serde_json::from_value(repaired.to_json()).ok();
+    let intended = renames
+        .iter()
+        .map(|(path, key)| match path.rsplit_once('.') {
+            Some((parent, _)) => format!("{parent}.{key}"),
+            None => (*key).to_owned(),
+        });
+    let untouchable = findings
+        .iter()
+        .map(|f| tree::list_field(&f.field).to_owned())
+        .chain(intended)
+        .collect();
+    (value, untouchable)
 }
 
 /// The record files under `paths` (files as given, directories searched recursively for

@@ -9,6 +9,7 @@ pub mod schema;
 pub mod tree;
 pub mod validate;
 
-pub use load::{LoadedRecord, RecordSet, Validation, check, load};
+pub use load::{LoadedRecord, RecordSet, Validation, check, check_as_of, check_text, load};
 pub use model::*;
 pub use problem::{Finding, Problem, RecordErrors, Severity};
+pub use validate::Context;

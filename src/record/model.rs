@@ -11,7 +11,8 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A whole record file: one federation with one partner.
+/// A whole record file: one federation with one partner, under a top-level `federation:` key
+/// (`fedctl new saml|oidc --partner NAME` writes a scaffold to fill in).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordFile {
@@ -31,11 +32,14 @@ pub struct Federation {
     /// Date the federation was established (YYYY-MM-DD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub established: Option<IsoDate>,
+    /// How the two sides find and trust each other: entity IDs, endpoints, certificates.
     pub technical: Technical,
+    /// Who may use the federation, who approves that, and how often it is reviewed.
     pub access_control: AccessControl,
     /// Attributes released to the partner: names from the attribute profile, or full mappings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes_shared: Vec<SharedAttribute>,
+    /// Technical contacts on both sides.
     #[serde(default, skip_serializing_if = "Contacts::is_empty")]
     pub contacts: Contacts,
 }
@@ -196,6 +200,7 @@ pub struct AccessControl {
     pub group: String,
     /// Who approves access and signs off reviews.
     pub approver: String,
+    /// How often access is reviewed: monthly, quarterly, semiannual or annual.
     pub review_frequency: ReviewFrequency,
     /// Client role granted to the group (default `access`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,11 +256,14 @@ pub enum SharedAttribute {
     Custom(crate::profile::AttributeDefinition),
 }
 
+/// Who to contact about the federation (e-mail addresses, `mailto:` allowed).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contacts {
+    /// The partner's technical contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_technical: Option<String>,
+    /// Our technical contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub your_technical: Option<String>,
 }

@@ -39,6 +39,9 @@ pub struct Finding {
     /// What to do about it.
     pub help: Option<String>,
     pub anchor: Anchor,
+    /// For an unknown, probably misspelt key: the field it most likely means. A record
+    /// salvaged for further checks reads the value under this name.
+    pub rename: Option<String>,
 }
 
 impl Finding {
@@ -49,6 +52,7 @@ impl Finding {
             message: message.into(),
             help: None,
             anchor: Anchor::Value,
+            rename: None,
         }
     }
 

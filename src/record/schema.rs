@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use super::model::{IsoDate, RecordFile};
 use super::problem::{Anchor, Finding};
-use super::tree::{Node, Value, join};
+use super::tree::{Entry, Node, Value, join};
 
 /// The JSON Schema of `T` as a JSON document.
 pub fn schema_of<T: JsonSchema>() -> Json {
@@ -30,6 +30,10 @@ pub fn record_schema() -> &'static Json {
 /// Every structural problem of `tree` against `schema`.
 pub fn check(schema: &Json, tree: &Node) -> Vec<Finding> {
     let checker = Checker { root: schema };
+    if tree.value == Value::Null {
+        let help = checker.describe(schema);
+        return vec![Finding::error("", "the file is empty").with_help(help)];
+    }
     let mut findings = Vec::new();
     checker.node(schema, tree, "", &mut findings);
     findings
@@ -114,19 +118,16 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn object(
-        &self,
-        schema: &'s Json,
-        entries: &[super::tree::Entry],
-        path: &str,
-        out: &mut Vec<Finding>,
-    ) {
+    fn object(&self, schema: &'s Json, entries: &[Entry], path: &str, out: &mut Vec<Finding>) {
         let properties = schema.get("properties").and_then(Json::as_object);
         // `false`: no other fields; a schema: every other field's value (a map such as the
         // profile's `attributes`); absent: anything goes.
         let others = schema.get("additionalProperties");
         let closed = others == Some(&Json::Bool(false));
         let mut seen: HashMap<&str, usize> = HashMap::new();
+        // Misspelt keys stand in for the field they most likely mean: no second
+        // "missing" report for it, and a salvaged record reads the value under that name.
+        let mut meant: Vec<&str> = Vec::new();
         for entry in entries {
             let field = join(path, &entry.key);
             if let Some(first_line) = seen.insert(&entry.key, entry.key_pos.line) {
@@ -136,13 +137,22 @@ impl<'s> Checker<'s> {
                         format!("`{}` is set twice (first on line {first_line})", entry.key),
                     )
                     .with_help("keep one of them; a field may appear only once")
-                    .at(Anchor::Key),
+                    .at(Anchor::At(entry.key_pos)),
                 );
                 continue;
             }
             match properties.and_then(|p| p.get(&entry.key)) {
                 Some(property) => self.node(property, &entry.value, &field, out),
-                None if closed => out.push(unknown_field(&entry.key, &field, properties)),
+                None if closed => {
+                    let mut finding = unknown_field(entry, &field, properties);
+                    let written = |key: &str| entries.iter().any(|e| e.key == key);
+                    finding.rename = finding.rename.filter(|key| !written(key));
+                    meant.extend(properties.and_then(|p| {
+                        let key = finding.rename.as_deref()?;
+                        p.get_key_value(key).map(|(k, _)| k.as_str())
+                    }));
+                    out.push(finding);
+                }
                 None => {
                     if let Some(value_schema) = others.filter(|o| o.is_object()) {
                         self.node(value_schema, &entry.value, &field, out);
@@ -152,7 +162,7 @@ impl<'s> Checker<'s> {
         }
         let required = schema.get("required").and_then(Json::as_array);
         for name in required.into_iter().flatten().filter_map(Json::as_str) {
-            if !seen.contains_key(name) {
+            if !seen.contains_key(name) && !meant.contains(&name) {
                 let property = properties.and_then(|p| p.get(name));
                 out.push(missing_field(
                     name,
@@ -295,18 +305,19 @@ fn unknown_variant(alternatives: &[&Json], node: &Node, path: &str) -> Option<Fi
     let mut forms = tags.iter().map(|t| format!("`{t}: …`")).collect::<Vec<_>>();
     forms.extend(plain.iter().map(|p| format!("`{p}`")));
     let listed = forms.join(", ");
-    let help = match did_you_mean(&entry.key, tags.iter().copied()) {
+    let close = did_you_mean(&entry.key, tags.iter().copied());
+    let help = match close {
         Some(close) => format!("did you mean `{close}`? Write one of: {listed}"),
         None => format!("write one of: {listed}"),
     };
-    Some(
-        Finding::error(
-            join(path, &entry.key),
-            format!("`{}` is not one of the allowed forms", entry.key),
-        )
-        .with_help(help)
-        .at(Anchor::Key),
+    let mut finding = Finding::error(
+        join(path, &entry.key),
+        format!("`{}` is not one of the allowed forms", entry.key),
     )
+    .with_help(help)
+    .at(Anchor::At(entry.key_pos));
+    finding.rename = close.map(str::to_owned);
+    Some(finding)
 }
 
 /// The key of a one-key object schema, the form serde gives a newtype enum variant.
@@ -399,7 +410,11 @@ fn mismatch(expected: &str, found: &Value, described: &Json, path: &str) -> Find
         "number" => "a number",
         _ => "nothing",
     };
-    let mut finding = Finding::error(path, format!("expected {expected}, found {}", found.kind()));
+    let found = match found {
+        Value::Scalar(scalar) => format!("`{}`", scalar.text),
+        other => other.kind().to_owned(),
+    };
+    let mut finding = Finding::error(path, format!("expected {expected}, found {found}"));
     if let Some(description) = described.get("description").and_then(Json::as_str) {
         finding = finding.with_help(description.replace('\n', " "));
     }
@@ -407,22 +422,26 @@ fn mismatch(expected: &str, found: &Value, described: &Json, path: &str) -> Find
 }
 
 fn unknown_field(
-    key: &str,
+    entry: &Entry,
     field: &str,
     properties: Option<&serde_json::Map<String, Json>>,
 ) -> Finding {
+    let key = &entry.key;
     let known: Vec<&str> = properties
         .into_iter()
         .flat_map(|p| p.keys())
         .map(String::as_str)
         .collect();
-    let help = match did_you_mean(key, known.iter().copied()) {
+    let close = did_you_mean(key, known.iter().copied());
+    let help = match close {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!("fields allowed here: {}", known.join(", ")),
     };
-    Finding::error(field, format!("unknown field `{key}`"))
+    let mut finding = Finding::error(field, format!("unknown field `{key}`"))
         .with_help(help)
-        .at(Anchor::Key)
+        .at(Anchor::At(entry.key_pos));
+    finding.rename = close.map(str::to_owned);
+    finding
 }
 
 fn missing_field(name: &str, field: &str, description: Option<String>) -> Finding {
@@ -537,10 +556,7 @@ federation:
     fn wrong_types_name_both_sides() {
         let found = findings(&VALID.replace("sign_assertions: true", "sign_assertions: yes"));
         assert_eq!(found.len(), 1);
-        assert_eq!(
-            found[0].message,
-            "expected true or false, found a single value"
-        );
+        assert_eq!(found[0].message, "expected true or false, found `yes`");
         let found = findings(&VALID.replace("group: g", "group: [g]"));
         assert_eq!(found[0].message, "expected a text value, found a list");
     }

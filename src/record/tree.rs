@@ -126,13 +126,17 @@ impl Value {
 impl Node {
     /// The node at a field path such as `federation.technical.partner_acs[1]`.
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.walk(path).ok()
-    }
-
-    /// The node at `path`, or the deepest existing node on the way there (a missing field
-    /// is reported where its parent is).
-    pub fn nearest(&self, path: &str) -> &Node {
-        self.walk(path).unwrap_or_else(|deepest| deepest)
+        let mut node = self;
+        for step in steps(path) {
+            node = match (&node.value, step) {
+                (Value::Map(entries), Step::Key(key)) => {
+                    &entries.iter().find(|e| e.key == key)?.value
+                }
+                (Value::Seq(items), Step::Index(i)) => items.get(i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 
     /// The key and value of the map entry at `path`, when `path` names a map entry.
@@ -171,30 +175,40 @@ impl Node {
         }
     }
 
-    /// A copy without the fields at `paths`; a list item takes its whole list with it. Used
-    /// to salvage a record with structural errors for the semantic checks.
-    pub fn pruned<'p>(&self, paths: impl IntoIterator<Item = &'p str>) -> Node {
+    /// A copy with misspelt keys renamed (`(path, intended key)`) and the fields at `remove`
+    /// left out (a list item takes its whole list with it; a repeated key loses its last
+    /// occurrence). Used to salvage a record with structural errors for the semantic checks.
+    pub fn repaired<'p>(
+        &self,
+        remove: impl IntoIterator<Item = &'p str>,
+        rename: impl IntoIterator<Item = (&'p str, &'p str)>,
+    ) -> Node {
         let mut copy = self.clone();
-        for path in paths {
-            copy.remove(list_field(path));
+        for (path, key) in rename {
+            if let Some(entry) = copy.entry_mut(path) {
+                entry.key = key.to_owned();
+            }
+        }
+        for path in remove {
+            let path = list_field(path);
+            let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
+            if let Some(Node {
+                value: Value::Map(entries),
+                ..
+            }) = copy.walk_mut(parent)
+                && let Some(last) = entries.iter().rposition(|e| e.key == key)
+            {
+                entries.remove(last);
+            }
         }
         copy
     }
 
-    fn remove(&mut self, path: &str) {
-        let (parent, key) = match path.rsplit_once('.') {
-            Some((parent, key)) => (parent, key),
-            None => ("", path),
-        };
-        if key.is_empty() {
-            return;
-        }
-        if let Some(Node {
-            value: Value::Map(entries),
-            ..
-        }) = self.walk_mut(parent)
-        {
-            entries.retain(|entry| entry.key != key);
+    fn entry_mut(&mut self, path: &str) -> Option<&mut Entry> {
+        let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
+        match &mut self.walk_mut(parent)?.value {
+            Value::Map(entries) => entries.iter_mut().find(|e| e.key == key),
+            _ => None,
         }
     }
 
@@ -230,21 +244,6 @@ impl Node {
             };
         }
         Some(node)
-    }
-
-    fn walk(&self, path: &str) -> Result<&Node, &Node> {
-        let mut node = self;
-        for step in steps(path) {
-            let next = match (&node.value, step) {
-                (Value::Map(entries), Step::Key(key)) => {
-                    entries.iter().find(|e| e.key == key).map(|e| &e.value)
-                }
-                (Value::Seq(items), Step::Index(i)) => items.get(i),
-                _ => None,
-            };
-            node = next.ok_or(node)?;
-        }
-        Ok(node)
     }
 }
 
@@ -302,14 +301,20 @@ pub fn parse(source: &str) -> Result<Node, SyntaxError> {
 /// renders both itself).
 pub fn syntax_error(error: &serde_saphyr::Error, source: &str) -> SyntaxError {
     use serde_saphyr::MessageFormatter;
-    let core = innermost(error);
+    let message = match innermost(error) {
+        // The library's own wording names its API; say what it means for a record file.
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "the file holds several YAML documents (`---`); write one record per file".into()
+        }
+        core => serde_saphyr::DefaultMessageFormatter
+            .format_message(core)
+            .into_owned(),
+    };
     SyntaxError {
         pos: error.location().map_or(Pos::start(), |location| {
             Pos::from_location(location, source)
         }),
-        message: serde_saphyr::DefaultMessageFormatter
-            .format_message(core)
-            .into_owned(),
+        message,
     }
 }
 
@@ -484,17 +489,18 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_path_resolves_to_the_deepest_existing_node() {
+    fn a_missing_path_has_no_node() {
         let tree = parse("a:\n  b: 1\n").unwrap();
         assert!(tree.get("a.c").is_none());
-        assert_eq!(tree.nearest("a.c.d").pos, tree.get("a").unwrap().pos);
     }
 
     #[test]
     fn pruning_removes_fields_and_whole_lists() {
         let tree = parse("a:\n  b: [x, y]\n  c: true\n  d: 1\n").unwrap();
-        let pruned = tree.pruned(["a.b[1]", "a.c"]);
-        assert_eq!(pruned.to_json(), serde_json::json!({"a": {"d": "1"}}));
+        let repaired = tree.repaired(["a.b[1]", "a.c"], [("a.d", "e")]);
+        assert_eq!(repaired.to_json(), serde_json::json!({"a": {"e": "1"}}));
+        let twice = parse("a: 1\na: 2\n").unwrap().repaired(["a"], []);
+        assert_eq!(twice.to_json(), serde_json::json!({"a": "1"}));
         assert_eq!(tree.to_json()["a"]["c"], serde_json::json!(true));
     }
 

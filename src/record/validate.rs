@@ -469,11 +469,12 @@ fn pilot_users(fed: &Federation, _: &Context) -> Vec<Finding> {
         .enumerate()
         .filter(|(_, user)| user.trim().is_empty() || user.trim() != user.as_str())
         .map(|(i, user)| {
-            Finding::error(
-                format!("{ACCESS}.pilot_users[{i}]"),
-                format!("`{user}` is not a username"),
-            )
-            .with_help("write the Keycloak username, without surrounding spaces")
+            let message = match user.trim() {
+                "" => "empty username".to_owned(),
+                _ => format!("`{user}` is not a username"),
+            };
+            Finding::error(format!("{ACCESS}.pilot_users[{i}]"), message)
+                .with_help("write the Keycloak username, without surrounding spaces")
         })
         .collect()
 }

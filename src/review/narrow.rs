@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 
 use super::access::Reach;
-use super::model::{Directory, RoleRef, Scope, is_within};
+use super::model::{Directory, RoleRef, Scope, UserFacts, is_within};
 
 /// What to fetch beyond the structure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +30,9 @@ pub fn queries(structure: &Directory, scope: &Scope) -> Queries {
     let mut role_holders = BTreeSet::new();
     for role in &scope.roles {
         let reach = Reach::of(&structure.roles, role);
-        role_holders.extend(reach.roles().cloned());
+        // A scoped role that does not exist has no holders to list (and would answer 404).
+        let existing = reach.roles().filter(|r| structure.roles.contains_key(*r));
+        role_holders.extend(existing.cloned());
     }
     let granting = structure
         .groups
@@ -53,41 +55,69 @@ pub fn queries(structure: &Directory, scope: &Scope) -> Queries {
     }
 }
 
+/// How a user turned up in the fetched lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// In the member list of the group at this path.
+    Member(String),
+    /// In the holder list of this role.
+    Holder(RoleRef),
+    /// Looked up by name.
+    Named,
+}
+
+/// Adds a fetched user to the directory, with the membership or mapping the list revealed.
+pub fn record(directory: &mut Directory, found: &Found, username: String, facts: UserFacts) {
+    let user = directory.users.entry(username).or_insert(facts);
+    match found {
+        Found::Member(path) => {
+            user.groups.insert(path.clone());
+        }
+        Found::Holder(role) => {
+            user.roles.insert(role.clone());
+        }
+        Found::Named => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::review::collect::from_realm_export;
     use crate::review::evaluate::{Subject, review, scope};
-    use crate::review::model::UserFacts;
     use time::macros::date;
 
-    /// What a live source would have after running `queries`: each listed user with only the
-    /// memberships and mappings the member and holder lists reveal.
+    /// What a live source has after fetching the lists `queries` names from this realm: each
+    /// user recorded once per list they appear in, as the member and holder endpoints answer.
     fn as_fetched(full: &Directory, queries: &Queries) -> Directory {
-        let users = full.users.iter().filter_map(|(name, user)| {
-            let fetched = UserFacts {
-                groups: (user.groups.iter())
-                    .filter(|g| queries.group_members.contains(*g))
-                    .cloned()
-                    .collect(),
-                roles: (user.roles.iter())
-                    .filter(|r| queries.role_holders.contains(*r))
-                    .cloned()
-                    .collect(),
+        let mut fetched = Directory {
+            users: Default::default(),
+            ..full.clone()
+        };
+        for (name, user) in &full.users {
+            let bare = UserFacts {
+                groups: Default::default(),
+                roles: Default::default(),
                 ..user.clone()
             };
-            let found = !fetched.groups.is_empty()
-                || !fetched.roles.is_empty()
-                || queries
-                    .usernames
-                    .iter()
-                    .any(|u| u.eq_ignore_ascii_case(name));
-            found.then(|| (name.clone(), fetched))
-        });
-        Directory {
-            users: users.collect(),
-            ..full.clone()
+            let found = (user.groups.iter())
+                .filter(|g| queries.group_members.contains(*g))
+                .map(|g| Found::Member(g.clone()))
+                .chain(
+                    (user.roles.iter())
+                        .filter(|r| queries.role_holders.contains(*r))
+                        .map(|r| Found::Holder(r.clone())),
+                )
+                .chain(
+                    (queries.usernames.iter())
+                        .filter(|u| u.eq_ignore_ascii_case(name))
+                        .map(|_| Found::Named),
+                );
+            for found in found {
+                record(&mut fetched, &found, name.clone(), bare.clone());
+            }
         }
+        fetched
     }
 
     fn records(dir: &str) -> Vec<(String, crate::record::RecordFile)> {
