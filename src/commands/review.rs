@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
-use crate::commands::pipeline::{AnyTarget, open_target, records_realm};
+use crate::commands::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
 use crate::record::{self, IsoDate};
+use crate::review::live::LiveError;
 use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Subject};
 use crate::target::Target;
 
@@ -90,23 +91,24 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
 }
 
 /// The facts for `scope` from whichever target was opened.
-fn directory(target: &AnyTarget, _scope: &review::Scope) -> Result<Directory, Error> {
-    // `AnyTarget` is about to gain the live Keycloak target; until the review reads from it
-    // (see `review::narrow`), any other target is refused here rather than breaking that merge.
-    #[allow(irrefutable_let_patterns)]
-    let AnyTarget::File(file) = target else {
-        return Err(Error::Usage(
-            "fedctl review reads a realm file (--realm-file) in this build".into(),
-        ));
-    };
-    // A realm file holds the whole realm: the scope needs no narrowing.
-    review::collect::from_realm_export(&file.document()).map_err(|source| {
-        ReviewError::Collect {
+fn directory(target: &AnyTarget, scope: &review::Scope) -> Result<Directory, Error> {
+    let collect_error = |source| {
+        Error::from(ReviewError::Collect {
             source_name: target.describe(),
             source,
+        })
+    };
+    match target {
+        // A realm file holds the whole realm: the scope needs no narrowing.
+        AnyTarget::File(file) => {
+            review::collect::from_realm_export(&file.document()).map_err(collect_error)
         }
-        .into()
-    })
+        AnyTarget::Keycloak(keycloak) => block_on(review::live::collect(keycloak.client(), scope))
+            .map_err(|error| match error {
+                LiveError::Api(error) => Error::Target(error.into()),
+                LiveError::Collect(source) => collect_error(source),
+            }),
+    }
 }
 
 fn emit(text: &str, out: Option<&Path>) -> Result<(), Error> {

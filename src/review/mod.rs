@@ -5,7 +5,8 @@
 //! Facts → evaluation → rendering, the first two pure:
 //! - [`model`]: the facts ([`Directory`]) a source provides for a [`Scope`] — the seam between
 //!   data sources and the review;
-//! - [`collect`]: the realm-file source;
+//! - [`collect`]: the realm-file source; [`live`]: the admin API source, which fetches only
+//!   what [`narrow`] names;
 //! - [`access`], [`schedule`], [`evaluate`]: who holds the role by which route, due dates,
 //!   findings;
 //! - [`report`]: the result (also the JSON output), rendered by [`markdown`] and [`csv`];
@@ -16,6 +17,7 @@ pub mod access;
 pub mod collect;
 pub mod csv;
 pub mod evaluate;
+pub mod live;
 pub mod mark;
 pub mod markdown;
 pub mod model;

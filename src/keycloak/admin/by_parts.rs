@@ -53,7 +53,7 @@ async fn client_roles(
 }
 
 /// Every group with its subtree inlined as `subGroups`, as an export nests them.
-async fn group_tree(client: &AdminClient) -> Result<Vec<Value>, ApiError> {
+pub async fn group_tree(client: &AdminClient) -> Result<Vec<Value>, ApiError> {
     let top = client
         .list(&["groups"], &[("briefRepresentation", "false")])
         .await?;

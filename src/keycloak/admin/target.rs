@@ -53,6 +53,11 @@ impl KeycloakTarget {
         })
     }
 
+    /// The admin client, for readers beyond the managed objects (access reviews).
+    pub fn client(&self) -> &AdminClient {
+        &self.client
+    }
+
     /// The id cache. Never held across an `await`.
     pub(super) fn ids(&self) -> MutexGuard<'_, Ids> {
         lock(&self.ids)
