@@ -224,8 +224,10 @@ mod tests {
              auth_realm: admins\n    client_id: fedctl\n    client_secret_env: PROD_SECRET\n",
         )
         .unwrap();
+        // An exported KEYCLOAK_URL does not override the named target.
         let args = TargetArgs {
             target: Some("prod".into()),
+            url: Some("http://localhost:8080".into()),
             ..args()
         };
         let env = env(vec![

@@ -422,6 +422,26 @@ fn a_missing_path_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_file_that_is_not_utf8_is_reported_and_the_rest_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let latin1 = write(dir.path(), "latin1.yaml", "");
+    fs::write(&latin1, b"federation:\n  partner: \"M\xfcller AG\"\n").unwrap();
+    write(dir.path(), "ok.yaml", &runbook());
+    let validation = record::check_as_of(&args(&[dir.path().to_owned()]), date!(2025 - 06 - 01));
+    assert_eq!(
+        (
+            validation.files,
+            validation.records.len(),
+            validation.errors()
+        ),
+        (2, 1, 1)
+    );
+    let problem = &validation.problems[0];
+    assert!(problem.file.ends_with("latin1.yaml"));
+    assert_eq!(problem.help.as_deref(), Some("save the file as UTF-8"));
+}
+
+#[test]
 fn warnings_alone_exit_0() {
     let dir = tempfile::tempdir().unwrap();
     let record = runbook().replace("2026-11-15", "2001-01-01");

@@ -22,16 +22,13 @@ pub struct RecordArgs {
 pub struct TargetArgs {
     /// Work offline against a Keycloak realm export (RealmRepresentation JSON). `apply`
     /// rewrites it atomically; a missing file is created as a minimal importable realm.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["url", "target"])]
+    /// Wins over `--url`/`KEYCLOAK_URL` (so an exported KEYCLOAK_URL never gets in the way).
+    #[arg(long, value_name = "PATH", conflicts_with = "target")]
     pub realm_file: Option<PathBuf>,
 
     /// Keycloak base URL, e.g. https://idp.example.org (no /admin, no /realms).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "KEYCLOAK_URL",
-        conflicts_with = "target"
-    )]
+    /// `--target` wins over it.
+    #[arg(long, value_name = "URL", env = "KEYCLOAK_URL")]
     pub url: Option<String>,
 
     /// Realm to manage (default: the realm named in the records' your_entity_id).

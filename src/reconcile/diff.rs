@@ -699,46 +699,45 @@ impl Differ<'_> {
 
     /// Managed objects whose record is gone, and objects a loaded record no longer wants.
     fn orphans(&mut self) {
-        let observed = self.observed;
-        for (client_id, client) in &observed.clients {
-            if self.desired.state.clients.contains_key(client_id) {
-                continue;
-            }
-            if let Some(owner) = client.owner() {
+        let (observed, desired) = (self.observed, &self.desired.state);
+        let clients = observed
+            .clients
+            .iter()
+            .filter(|(id, _)| !desired.clients.contains_key(*id))
+            .filter_map(|(id, client)| {
                 let object = ObjectRef::Client {
-                    client_id: client_id.clone(),
+                    client_id: id.clone(),
                 };
                 let operation = Operation::DeleteClient {
-                    client_id: client_id.clone(),
+                    client_id: id.clone(),
                 };
-                self.orphan_or_delete(owner, object, operation);
-            }
-        }
-        for (alias, flow) in &observed.flows {
-            if self.desired.state.flows.contains_key(alias) {
-                continue;
-            }
-            if let Some(owner) = flow.owner() {
+                Some((client.owner()?.to_owned(), object, operation))
+            });
+        let flows = observed
+            .flows
+            .iter()
+            .filter(|(alias, _)| !desired.flows.contains_key(*alias))
+            .filter_map(|(alias, flow)| {
                 let object = ObjectRef::Flow {
                     alias: alias.clone(),
                 };
                 let operation = Operation::DeleteFlow {
                     alias: alias.clone(),
                 };
-                self.orphan_or_delete(owner, object, operation);
-            }
-        }
-        for (path, group) in &observed.groups {
-            if self.desired.state.groups.contains_key(path) {
-                continue;
-            }
-            let owners = group.owners();
-            let Some(owner) = owners.iter().next() else {
-                continue;
-            };
-            let object = ObjectRef::Group { path: path.clone() };
-            let operation = Operation::DeleteGroup { path: path.clone() };
-            self.orphan_or_delete(owner, object, operation);
+                Some((flow.owner()?.to_owned(), object, operation))
+            });
+        let groups = observed
+            .groups
+            .iter()
+            .filter(|(path, _)| !desired.groups.contains_key(*path))
+            .filter_map(|(path, group)| {
+                let object = ObjectRef::Group { path: path.clone() };
+                let operation = Operation::DeleteGroup { path: path.clone() };
+                Some((group.owners().into_iter().next()?, object, operation))
+            });
+        let found: Vec<_> = clients.chain(flows).chain(groups).collect();
+        for (owner, object, operation) in found {
+            self.orphan_or_delete(&owner, object, operation);
         }
     }
 

@@ -73,7 +73,6 @@ impl<'a> Request<'a> {
 
 /// A successful answer.
 pub struct Reply {
-    pub status: StatusCode,
     location: Option<String>,
     pub body: Bytes,
 }
@@ -202,11 +201,7 @@ impl AdminClient {
             retried,
         );
         if status.is_success() {
-            return Attempt::Done(Reply {
-                status,
-                location,
-                body,
-            });
+            return Attempt::Done(Reply { location, body });
         }
         let error = ApiError::Status {
             request: request.describe(),
