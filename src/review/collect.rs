@@ -34,6 +34,11 @@ pub fn from_realm_export(document: &Value) -> Result<Directory, CollectError> {
         .and_then(Value::as_array)
         .ok_or(CollectError::NoUsers)?;
     let mut directory = structure(document)?;
+    // Live, Keycloak answers for its user stores too; an export holds only imported users.
+    let components = Components::deserialize(document).map_err(layout)?;
+    directory
+        .caveats
+        .extend(user_storage_caveat(&components.components));
     for representation in users {
         let (username, facts) = user(representation)?;
         directory.users.insert(username, facts);
@@ -64,9 +69,6 @@ pub fn structure(document: &Value) -> Result<Directory, CollectError> {
         }
         directory.clients.insert(client);
     }
-    directory
-        .caveats
-        .extend(user_storage_caveat(&export.components));
     Ok(directory)
 }
 
@@ -135,6 +137,10 @@ struct Export {
     roles: RolesRep,
     #[serde(default, deserialize_with = "nullable")]
     clients: Vec<ClientRep>,
+}
+
+#[derive(Deserialize)]
+struct Components {
     #[serde(default, deserialize_with = "nullable")]
     components: BTreeMap<String, Vec<Component>>,
 }
