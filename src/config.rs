@@ -102,7 +102,7 @@ pub fn live_connection(
         args.realm.as_deref().or(named.realm.as_deref()),
         records_realm,
     )?;
-    let allow_insecure_http = args.allow_insecure_http || named.allow_insecure_http;
+    let allow_insecure_http = args.tls.allow_insecure_http || named.allow_insecure_http;
     Ok(Some(Connection {
         server: Connection::server_url(&url, allow_insecure_http)?,
         realm,
@@ -112,9 +112,9 @@ pub fn live_connection(
             .or(named.auth_realm.clone())
             .unwrap_or_else(|| "master".to_owned()),
         credentials: credentials(&named, env)?,
-        ca_cert: args.ca_cert.clone().or(named.ca_cert.clone()),
+        ca_cert: args.tls.ca_cert.clone().or(named.ca_cert.clone()),
         concurrency: usize::from(args.concurrency),
-        timeout: Duration::from_secs(args.timeout),
+        timeout: Duration::from_secs(args.tls.timeout),
     }))
 }
 
@@ -175,7 +175,6 @@ mod tests {
     fn args() -> TargetArgs {
         TargetArgs {
             concurrency: 8,
-            timeout: 30,
             ..TargetArgs::default()
         }
     }

@@ -101,6 +101,12 @@ pub fn client_id(federation: &Federation) -> Option<&str> {
     }
 }
 
+/// What differs between a SAML record and its partner's metadata: the notes plan shows, for
+/// `validate` to show them before any target is read.
+pub fn metadata_notes(federation: &Federation, metadata: &SpSettings) -> Vec<String> {
+    partner_metadata::saml_settings(&federation.technical, Some(metadata)).notes
+}
+
 /// Alias of the flow that restricts a federation's client to its role holders.
 pub fn restrict_flow_alias(record_id: &str) -> String {
     format!("fedctl-restrict-{record_id}")

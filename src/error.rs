@@ -28,7 +28,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    PartnerMetadata(#[from] crate::metadata_source::PartnerMetadataError),
+    PartnerMetadata(#[from] Box<crate::metadata_source::PartnerMetadataError>),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod desired;
 pub mod error;
 pub mod fsutil;
+pub mod http;
 pub mod keycloak;
 pub mod logging;
 pub mod metadata_source;

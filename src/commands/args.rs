@@ -1,6 +1,9 @@
 //! Arguments shared by several commands.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::metadata_source::FetchOptions;
 
 /// Which records to read.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,19 +46,51 @@ pub struct TargetArgs {
     #[arg(long, value_name = "NAME", env = "KEYCLOAK_AUTH_REALM")]
     pub auth_realm: Option<String>,
 
-    /// PEM file with extra CA certificates to trust (private CAs). Verification stays on.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// Allow plain http to a non-loopback Keycloak (credentials would cross the network in clear).
-    #[arg(long)]
-    pub allow_insecure_http: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Maximum concurrent requests to Keycloak.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
+}
+
+/// How fedctl makes HTTP requests: to Keycloak, and to fetch partner metadata from a URL.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// PEM file with extra CA certificates to trust (private CAs). Verification stays on.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Allow plain http to a non-loopback host (credentials and metadata would cross the
+    /// network in clear).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+
     /// Connect and request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = TlsArgs::DEFAULT_TIMEOUT)]
     pub timeout: u64,
+}
+
+impl Default for TlsArgs {
+    fn default() -> Self {
+        TlsArgs {
+            ca_cert: None,
+            allow_insecure_http: false,
+            timeout: TlsArgs::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl TlsArgs {
+    const DEFAULT_TIMEOUT: u64 = 30;
+
+
+    pub fn fetch_options(&self) -> FetchOptions {
+        FetchOptions {
+            ca_cert: self.ca_cert.clone(),
+            allow_insecure_http: self.allow_insecure_http,
+            timeout: Duration::from_secs(self.timeout),
+        }
+    }
 }

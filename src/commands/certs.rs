@@ -7,7 +7,6 @@
 //! and the run goes on; invalid arguments and records that do not load also exit 3 (see
 //! [`crate::error::Error::exit_code`]).
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
+use super::pipeline::block_on;
 use crate::certs::model::{Inventory, SourceStatus};
 use crate::certs::render;
 use crate::certs::sources::metadata;
@@ -25,8 +25,8 @@ use crate::certs::thresholds::{self, TimeArgError};
 use crate::error::Error;
 use crate::fsutil::{self, WriteError};
 use crate::keycloak::realm_file::RealmFile;
+use crate::metadata_source::{Documents, FetchOptions, Location};
 use crate::record::{self, LoadedRecord, RecordErrors};
-use crate::saml::{self, Metadata};
 use crate::target::{Target, TargetError};
 
 #[derive(Debug, clap::Args)]
@@ -49,10 +49,10 @@ pub struct Args {
     #[arg(long, value_name = "DATE|RFC3339", value_parser = thresholds::parse_instant)]
     pub as_of: Option<OffsetDateTime>,
 
-    /// SAML metadata file (an entity or an aggregate) whose every certificate is checked.
-    /// Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub metadata: Vec<PathBuf>,
+    /// SAML metadata (an entity or an aggregate; a file, or an https URL to fetch) whose
+    /// every certificate is checked. Repeatable.
+    #[arg(long, value_name = "FILE|URL")]
+    pub metadata: Vec<String>,
 
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = Output::Text)]
@@ -116,7 +116,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         return Err(CertsError::NothingToCheck.into());
     }
 
-    let inventory = collect(&args.records, &records, realm_file, &args.metadata);
+    let fetch = args.target.tls.fetch_options();
+    let inventory = collect(&args.records, &records, realm_file, &args.metadata, &fetch);
     let report = crate::certs::evaluate(inventory, thresholds, as_of);
 
     let stdout = match args.output {
@@ -163,7 +164,8 @@ fn collect(
     record_args: &RecordArgs,
     records: &[LoadedRecord],
     realm_file: Option<&Path>,
-    metadata_files: &[PathBuf],
+    metadata_args: &[String],
+    fetch: &FetchOptions,
 ) -> Inventory {
     let refs: Vec<RecordRef<'_>> = records
         .iter()
@@ -184,18 +186,57 @@ fn collect(
     if let Some(path) = realm_file {
         inventory.extend(collect_realm_file(path, records, &refs));
     }
-    let mut cache = MetadataCache::default();
-    for (record, reference) in records.iter().zip(&refs) {
-        if let Some(source) = &record.record.federation.technical.partner_metadata {
-            inventory.extend(cache.collect_record(record, source, reference));
+    inventory.extend(collect_metadata(records, &refs, metadata_args, fetch));
+    inventory
+}
+
+/// Certificates of the records' `partner_metadata` and of `--metadata`. Each document is read
+/// once however many records point into it, and its status is reported once.
+fn collect_metadata(
+    records: &[LoadedRecord],
+    refs: &[RecordRef<'_>],
+    metadata_args: &[String],
+    fetch: &FetchOptions,
+) -> Inventory {
+    let mut inventory = Inventory::default();
+    let mut wanted = Vec::new();
+    for (record, reference) in records.iter().zip(refs) {
+        let Some(text) = &record.record.federation.technical.partner_metadata else {
+            continue;
+        };
+        match Location::of_record(&record.path, text) {
+            Ok(location) => wanted.push((Some(reference), location)),
+            Err(e) => inventory.extend(source_down("metadata", text, e)),
         }
     }
-    for path in metadata_files {
-        if let Ok(doc) = cache.read(path) {
-            inventory.extend(metadata::collect_file(doc, &path.display().to_string()));
+    for text in metadata_args {
+        match Location::of_argument(text) {
+            Ok(location) => wanted.push((None, location)),
+            Err(e) => inventory.extend(source_down("metadata", text, e)),
         }
     }
-    inventory.extend(cache.into_statuses());
+    let documents = block_on(Documents::load(
+        wanted.iter().map(|(_, location)| location.clone()),
+        fetch,
+    ));
+    for (reference, location) in &wanted {
+        // A document that cannot be read is reported by its status below.
+        let Ok(document) = documents.get(location) else {
+            continue;
+        };
+        let name = location.to_string();
+        inventory.extend(match reference {
+            None => metadata::collect_file(&document.metadata, &name),
+            Some(reference) => metadata::collect_record(&document.metadata, &name, reference)
+                .unwrap_or_else(|e| source_down("metadata", format!("{name} ({})", reference.id), e)),
+        });
+    }
+    inventory.sources.extend(documents.statuses().map(|(location, status)| {
+        match status {
+            Ok(()) => SourceStatus::up("metadata", location.to_string()),
+            Err(e) => SourceStatus::down("metadata", location.to_string(), error_chain(e)),
+        }
+    }));
     inventory
 }
 
@@ -224,66 +265,6 @@ fn check_realm(file: &RealmFile, records: &[LoadedRecord]) -> Result<(), TargetE
             target: file.realm().to_owned(),
         }),
         _ => Ok(()),
-    }
-}
-
-/// Metadata files (records' `partner_metadata` and `--metadata`) are read once each, however
-/// many records point into the same aggregate, and each file's status is reported once.
-#[derive(Default)]
-struct MetadataCache {
-    files: HashMap<PathBuf, Result<Metadata, String>>,
-    order: Vec<PathBuf>,
-}
-
-impl MetadataCache {
-    fn read(&mut self, path: &Path) -> Result<&Metadata, &str> {
-        if !self.files.contains_key(path) {
-            let parsed = std::fs::read(path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|bytes| saml::parse_metadata(&bytes).map_err(|e| e.to_string()));
-            self.files.insert(path.to_owned(), parsed);
-            self.order.push(path.to_owned());
-        }
-        self.files[path].as_ref().map_err(String::as_str)
-    }
-
-    fn collect_record(
-        &mut self,
-        record: &LoadedRecord,
-        source: &str,
-        reference: &RecordRef<'_>,
-    ) -> Inventory {
-        if source.starts_with("https://") || source.starts_with("http://") {
-            return source_down(
-                "metadata",
-                source,
-                "fetching metadata from a URL is not available yet",
-            );
-        }
-        let path = record.path.parent().unwrap_or(Path::new(".")).join(source);
-        let location = path.display().to_string();
-        match self.read(&path) {
-            Ok(doc) => metadata::collect_record(doc, &location, reference).unwrap_or_else(|e| {
-                source_down("metadata", format!("{location} ({})", record.id), e)
-            }),
-            // The file's status is reported once for all its readers, by `into_statuses`.
-            Err(_) => Inventory::default(),
-        }
-    }
-
-    fn into_statuses(self) -> Inventory {
-        let sources = self
-            .order
-            .iter()
-            .map(|path| match &self.files[path] {
-                Ok(_) => SourceStatus::up("metadata", path.display().to_string()),
-                Err(e) => SourceStatus::down("metadata", path.display().to_string(), e),
-            })
-            .collect();
-        Inventory {
-            sources,
-            ..Inventory::default()
-        }
     }
 }
 

@@ -125,24 +125,34 @@ pub fn prepare(
     reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
     let set = crate::record::load(records)?;
+    let fetch = target.tls.fetch_options();
     let target = open_target(target, records_realm(&set).as_deref())?;
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
+    let documents = block_on(metadata_source::load(&set.records, &fetch));
     let metadata = metadata_source::resolve_all(
         &set.records,
+        &documents,
         metadata_source::Options {
             allow_expired: reconcile.allow_expired_metadata,
             now: time::OffsetDateTime::now_utc(),
         },
     )?;
+    drop(documents);
     let desired = desired::compile_with_metadata(
         set.records.iter().map(|r| RecordRef {
             id: &r.id,
             federation: &r.record.federation,
         }),
         &set.profile,
-        &metadata,
+        &metadata.settings,
     );
     // On stderr, so that `plan --output json` stays machine-readable.
+    for warning in &set.warnings {
+        eprintln!("{:?}", miette::Report::new(warning.clone()));
+    }
+    for (record, finding) in &metadata.findings {
+        eprintln!("warning: {record}: partner metadata: {finding}");
+    }
     for (record, note) in &desired.notes {
         eprintln!("note: {record}: {note}");
     }

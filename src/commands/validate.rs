@@ -1,17 +1,28 @@
-//! `fedctl validate`: check records and report every problem, located, in one run.
+//! `fedctl validate`: check records and report every problem, located, in one run. Partner
+//! metadata the records name is read (and fetched) too, so what plan would refuse or note
+//! about it shows here first, on the record's own lines.
 
 use std::io::Write;
 
 use super::Exit;
-use super::args::RecordArgs;
+use super::args::{RecordArgs, TlsArgs};
+use super::pipeline::block_on;
 use crate::error::Error;
-use crate::record::problem::plural;
-use crate::record::{self, Validation};
+use crate::metadata_source::{self, PartnerMetadataError, Resolved};
+use crate::record::problem::{Finding, plural};
+use crate::record::{self, LoadedRecord, Problem, Validation};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub records: RecordArgs,
+
+    /// Accept partner metadata whose validUntil has passed (as plan and apply would with it).
+    #[arg(long)]
+    pub allow_expired_metadata: bool,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// `text`: diagnostics with source snippets on stderr and a summary line; `json`: one
     /// document on stdout with every problem (file, line, column, field, message, help, severity).
@@ -27,7 +38,9 @@ pub enum Output {
 
 /// Exit 1 when any record has an error; warnings alone exit 0.
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let validation = record::check(&args.records);
+    let mut validation = record::check(&args.records);
+    let metadata = metadata_problems(&validation.records, args);
+    validation.add(metadata);
     match args.output {
         Output::Text => print_text(&validation),
         Output::Json => print_json(&validation),
@@ -38,6 +51,47 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::SUCCESS
     })
+}
+
+/// What reading each record's partner metadata found: errors plan would stop on, the
+/// parser's findings on the partner's entity, and where record and metadata disagree.
+fn metadata_problems(records: &[LoadedRecord], args: &Args) -> Vec<Problem> {
+    let documents = block_on(metadata_source::load(records, &args.tls.fetch_options()));
+    let options = metadata_source::Options {
+        allow_expired: args.allow_expired_metadata,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    metadata_source::resolve_each(records, &documents, options)
+        .into_iter()
+        .flat_map(|(record, resolved)| match resolved {
+            Ok(resolved) => metadata_warnings(record, &resolved),
+            Err(error) => vec![metadata_error(record, &error)],
+        })
+        .collect()
+}
+
+fn metadata_error(record: &LoadedRecord, error: &PartnerMetadataError) -> Problem {
+    let message = format!("partner metadata {}: {}", error.location, error.problem);
+    let finding = Finding::error(error.problem.field(), message);
+    record.problem(match error.help {
+        Some(help) => finding.with_help(help),
+        None => finding,
+    })
+}
+
+fn metadata_warnings(record: &LoadedRecord, resolved: &Resolved) -> Vec<Problem> {
+    const FIELD: &str = "federation.technical.partner_metadata";
+    let findings = resolved.findings.iter().map(|finding| {
+        Finding::warning(FIELD, format!("partner metadata: {finding}"))
+            .with_help("ask the partner to correct their metadata")
+    });
+    let notes = crate::desired::metadata_notes(&record.record.federation, &resolved.settings)
+        .into_iter()
+        .map(|note| Finding::warning(FIELD, note));
+    findings
+        .chain(notes)
+        .map(|finding| record.problem(finding))
+        .collect()
 }
 
 fn print_text(validation: &Validation) -> std::io::Result<()> {

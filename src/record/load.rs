@@ -97,6 +97,13 @@ impl Validation {
         self.problems.len() - self.errors()
     }
 
+    /// Adds problems found by further checks, keeping the order by file, line and column.
+    pub fn add(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        self.problems.extend(problems);
+        self.problems
+            .sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
+    }
+
     pub fn into_set(self) -> Result<RecordSet, RecordErrors> {
         match self.profile {
             Some(profile) if self.errors() == 0 => Ok(RecordSet {
@@ -136,18 +143,18 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
         problems.extend(found);
         records.extend(record);
     }
-    problems.extend(
-        validate::check_set(&records)
-            .into_iter()
-            .map(|(i, finding)| records[i].problem(finding)),
-    );
-    problems.sort_by(|a, b| (&a.file, a.location).cmp(&(&b.file, b.location)));
-    Validation {
+    let set_problems: Vec<Problem> = validate::check_set(&records)
+        .into_iter()
+        .map(|(i, finding)| records[i].problem(finding))
+        .collect();
+    let mut validation = Validation {
         files: files.len(),
         records,
         profile,
         problems,
-    }
+    };
+    validation.add(set_problems);
+    validation
 }
 
 /// Reads every file, spread over the machine's cores: files are independent until the

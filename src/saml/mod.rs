@@ -30,6 +30,6 @@ pub use model::{
 };
 pub use parse::parse_metadata;
 pub use select::{Expired, SelectError};
-pub use signature::{SignatureError, verify_signature, verify_signed_metadata};
+pub use signature::{SignatureError, read_signers, verify_signature, verify_signed_metadata};
 pub use sp_settings::{NameIdFormat, SpSettings, SpSettingsError, keycloak_name_format};
 pub use xml::MetadataError;

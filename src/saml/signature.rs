@@ -96,21 +96,23 @@ pub fn verify_signature(
     xml_path: &Path,
     signer_pem_path: &Path,
 ) -> Result<Metadata, SignatureError> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| SignatureError::Read {
-            path: path.to_owned(),
-            source,
-        })
-    };
-    let xml = read(xml_path)?;
-    let pem = read(signer_pem_path)?;
-    let signers = x509::parse_pem(&String::from_utf8_lossy(&pem)).map_err(|source| {
-        SignatureError::Signer {
-            path: signer_pem_path.to_owned(),
-            source,
-        }
+    let xml = std::fs::read(xml_path).map_err(|source| SignatureError::Read {
+        path: xml_path.to_owned(),
+        source,
     })?;
-    verify_signed_metadata(&xml, &signers)
+    verify_signed_metadata(&xml, &read_signers(signer_pem_path)?)
+}
+
+/// The certificates of a signer PEM file (several for a key rollover).
+pub fn read_signers(pem_path: &Path) -> Result<Vec<CertInfo>, SignatureError> {
+    let pem = std::fs::read(pem_path).map_err(|source| SignatureError::Read {
+        path: pem_path.to_owned(),
+        source,
+    })?;
+    x509::parse_pem(&String::from_utf8_lossy(&pem)).map_err(|source| SignatureError::Signer {
+        path: pem_path.to_owned(),
+        source,
+    })
 }
 
 /// [`verify_signature`] for metadata already in memory (fetched from a URL).

@@ -1,13 +1,13 @@
 //! Where and as whom fedctl talks to Keycloak: server URL, realms, credentials, TLS and
 //! limits, and the HTTP client built from them.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
 
 use super::secret::Secret;
+use crate::http;
 use crate::target::TargetError;
 
 /// Admin credentials. They come from the environment or env vars named in fedctl.yaml, never
@@ -72,18 +72,7 @@ impl Connection {
     pub fn server_url(text: &str, allow_insecure_http: bool) -> Result<Url, TargetError> {
         let config = |reason: String| TargetError::Config(format!("Keycloak URL {text}: {reason}"));
         let mut url = Url::parse(text.trim()).map_err(|e| config(e.to_string()))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if allow_insecure_http || is_loopback(&url) => {}
-            "http" => {
-                return Err(config(
-                    "plain http is refused except to localhost; use https, or --allow-insecure-http \
-                     if you accept sending credentials in clear"
-                        .into(),
-                ));
-            }
-            other => return Err(config(format!("unsupported scheme {other}"))),
-        }
+        http::check_scheme(&url, allow_insecure_http).map_err(|e| config(e.to_string()))?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(config("must not have a query or fragment".into()));
         }
@@ -96,39 +85,12 @@ impl Connection {
     /// The HTTP client: TLS verification on (plus `ca_cert`), no redirects (a bearer token
     /// must never follow one to another host), connect and whole-request timeouts.
     pub fn http_client(&self) -> Result<reqwest::Client, TargetError> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("fedctl/", env!("CARGO_PKG_VERSION")))
+        let setup = |e: http::HttpSetupError| TargetError::Config(e.to_string());
+        let builder = http::client_builder(self.ca_cert.as_deref(), self.timeout)
+            .map_err(setup)?
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.timeout)
-            .timeout(self.timeout)
             .pool_max_idle_per_host(self.concurrency);
-        if let Some(path) = &self.ca_cert {
-            builder = builder.tls_certs_merge(read_ca_bundle(path)?);
-        }
-        builder
-            .build()
-            .map_err(|e| TargetError::Config(format!("cannot set up HTTPS: {e}")))
-    }
-}
-
-fn read_ca_bundle(path: &PathBuf) -> Result<Vec<reqwest::Certificate>, TargetError> {
-    let bad = |reason: String| {
-        TargetError::Config(format!("CA certificate file {}: {reason}", path.display()))
-    };
-    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(bad("no PEM certificate in it".into()));
-    }
-    Ok(certs)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
+        http::build(builder).map_err(setup)
     }
 }
 

@@ -87,7 +87,7 @@ impl ApiError {
 }
 
 /// What went wrong, with the chain of causes (the useful part is usually the last).
-fn transport_reason(error: &reqwest::Error) -> String {
+pub fn transport_reason(error: &reqwest::Error) -> String {
     let mut reason = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {

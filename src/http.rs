@@ -1,0 +1,98 @@
+//! The TLS and transport rules every HTTP request of fedctl follows, whether it goes to the
+//! Keycloak admin API or fetches a partner's metadata: certificate verification always on
+//! (extra CAs may be added, never removed), plain http only to this machine unless the user
+//! explicitly allows it, connect and whole-request timeouts.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use url::Url;
+
+/// Why a URL or an HTTP client is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpSetupError {
+    #[error(
+        "plain http is refused except to localhost; use https, or --allow-insecure-http if you \
+         accept that the exchange crosses the network in clear"
+    )]
+    InsecureHttp,
+    #[error("unsupported scheme {0} (https is required)")]
+    Scheme(String),
+    #[error("CA certificate file {path}: {reason}")]
+    CaFile { path: String, reason: String },
+    #[error("cannot set up HTTPS: {0}")]
+    Client(String),
+}
+
+/// Checks the scheme of `url`: https anywhere, http only to a loopback address unless
+/// `allow_insecure_http`.
+pub fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), HttpSetupError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(url) => Ok(()),
+        "http" => Err(HttpSetupError::InsecureHttp),
+        other => Err(HttpSetupError::Scheme(other.to_owned())),
+    }
+}
+
+/// A client builder with fedctl's user agent, timeouts and trust store: the platform's roots
+/// plus the certificates of `ca_cert` (PEM). Callers choose the redirect policy.
+pub fn client_builder(
+    ca_cert: Option<&Path>,
+    timeout: Duration,
+) -> Result<reqwest::ClientBuilder, HttpSetupError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("fedctl/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    if let Some(path) = ca_cert {
+        builder = builder.tls_certs_merge(read_ca_bundle(path)?);
+    }
+    Ok(builder)
+}
+
+/// Builds the client, naming what went wrong.
+pub fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, HttpSetupError> {
+    builder
+        .build()
+        .map_err(|e| HttpSetupError::Client(e.to_string()))
+}
+
+fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+    let bad = |reason: String| HttpSetupError::CaFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        let refused = client_builder(Some(empty.path()), Duration::from_secs(1));
+        assert!(
+            matches!(&refused, Err(HttpSetupError::CaFile { reason, .. }) if reason.contains("no PEM")),
+            "{:?}",
+            refused.err()
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Partner metadata named by records (`technical.partner_metadata`, a file or an https URL):
+//! read or fetched once per document ([`Documents`]), verified against
+//! `partner_metadata_signer`, one entity picked (`metadata_entity_id`), expiry checked, and
+//! reduced to the SP settings the desired state takes from it. This is the I/O half of
+//! metadata onboarding; [`crate::desired::compile_with_metadata`] stays pure.
+
+mod documents;
+mod fetch;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::Diagnostic;
+use time::OffsetDateTime;
+
+pub use self::documents::{Document, Documents, Location, SourceError};
+pub use self::fetch::{FetchError, FetchOptions};
+use crate::desired::PartnerMetadata;
+use crate::record::{Direction, LoadedRecord, Protocol};
+use crate::saml::{
+    self, Entity, Expired, Finding, Metadata, SelectError, SignatureError, SpSettings,
+    SpSettingsError,
+};
+
+/// How metadata is judged.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Accept metadata whose `validUntil` has passed (`--allow-expired-metadata`).
+    pub allow_expired: bool,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("record {record}: partner_metadata {location}: {problem}")]
+#[diagnostic(code(fedctl::partner_metadata))]
+pub struct PartnerMetadataError {
+    pub record: String,
+    pub location: String,
+    pub problem: Problem,
+    #[help]
+    pub help: Option<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("is not a valid URL: {0}")]
+    Url(url::ParseError),
+    #[error(transparent)]
+    Source(Arc<SourceError>),
+    #[error("refused: {0}")]
+    Signature(Arc<SignatureError>),
+    #[error(transparent)]
+    Select(SelectError),
+    #[error("holds {0} entities; set technical.metadata_entity_id to the partner's entity ID")]
+    Ambiguous(usize),
+    #[error(transparent)]
+    Expired(Expired),
+    #[error(transparent)]
+    NotAServiceProvider(SpSettingsError),
+}
+
+impl Problem {
+    /// The record field the problem is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Problem::Signature(_) => "federation.technical.partner_metadata_signer",
+            Problem::Select(_) | Problem::Ambiguous(_) | Problem::NotAServiceProvider(_) => {
+                "federation.technical.metadata_entity_id"
+            }
+            _ => "federation.technical.partner_metadata",
+        }
+    }
+
+    /// What to do about it.
+    pub fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            Problem::Url(_) => "write an https URL, or a file path relative to the record",
+            Problem::Source(source) => match source.as_ref() {
+                SourceError::Fetch(FetchError::Setup(_)) => {
+                    "https with a certificate the system or --ca-cert trusts is required"
+                }
+                SourceError::Fetch(_) => {
+                    "check the URL and the network, or download the metadata and give its path"
+                }
+                _ => return None,
+            },
+            Problem::Signature(_) => {
+                "partner_metadata_signer must be the certificate of the key that signs the \
+                 metadata (the federation operator's); metadata that fails is never used"
+            }
+            Problem::Select(_) | Problem::Ambiguous(_) => {
+                "set metadata_entity_id to the partner's entityID exactly as the metadata has it"
+            }
+            Problem::Expired(_) => {
+                "ask the partner for current metadata; --allow-expired-metadata accepts it anyway"
+            }
+            Problem::NotAServiceProvider(_) => {
+                "an outbound federation needs the partner's SP metadata (an SPSSODescriptor)"
+            }
+        })
+    }
+}
+
+/// What one record takes from its partner's metadata.
+#[derive(Debug)]
+pub struct Resolved {
+    pub settings: SpSettings,
+    /// What the parser found wrong with the partner's entity (an unreadable certificate, an
+    /// invalid attribute): not fatal, but worth the admin's eye.
+    pub findings: Vec<Finding>,
+}
+
+/// Every outbound SAML record's resolution, for `plan` and `apply`: the settings, and the
+/// findings per record.
+pub struct Resolution {
+    pub settings: PartnerMetadata,
+    pub findings: Vec<(String, Finding)>,
+}
+
+/// The `partner_metadata` of a record whose metadata is read: outbound SAML. Inbound
+/// federations would read IdP metadata; they are not reconciled yet.
+fn metadata_of(record: &LoadedRecord) -> Option<&str> {
+    let federation = &record.record.federation;
+    let outbound_saml =
+        federation.direction == Direction::Outbound && federation.protocol == Protocol::Saml;
+    outbound_saml
+        .then_some(federation.technical.partner_metadata.as_deref())
+        .flatten()
+}
+
+/// Reads and fetches every document the records name.
+pub async fn load(records: &[LoadedRecord], fetch: &FetchOptions) -> Documents {
+    let locations = records.iter().filter_map(|record| {
+        let text = metadata_of(record)?;
+        Location::of_record(&record.path, text).ok()
+    });
+    Documents::load(locations, fetch).await
+}
+
+/// Each outbound SAML record that names partner metadata, with what it takes from it.
+pub fn resolve_each<'r>(
+    records: &'r [LoadedRecord],
+    documents: &Documents,
+    options: Options,
+) -> Vec<(&'r LoadedRecord, Result<Resolved, PartnerMetadataError>)> {
+    let mut signatures = Signatures::default();
+    records
+        .iter()
+        .filter_map(|record| {
+            let text = metadata_of(record)?;
+            let resolved = resolve(record, text, documents, &mut signatures, options).map_err(
+                |problem| PartnerMetadataError {
+                    record: record.id.clone(),
+                    location: text.to_owned(),
+                    help: problem.help(),
+                    problem,
+                },
+            );
+            Some((record, resolved))
+        })
+        .collect()
+}
+
+/// [`resolve_each`], failing on the first problem.
+pub fn resolve_all(
+    records: &[LoadedRecord],
+    documents: &Documents,
+    options: Options,
+) -> Result<Resolution, Box<PartnerMetadataError>> {
+    let mut resolution = Resolution {
+        settings: PartnerMetadata::new(),
+        findings: Vec::new(),
+    };
+    for (record, resolved) in resolve_each(records, documents, options) {
+        let resolved = resolved.map_err(Box::new)?;
+        let id = &record.id;
+        resolution
+            .findings
+            .extend(resolved.findings.into_iter().map(|f| (id.clone(), f)));
+        resolution.settings.insert(id.clone(), resolved.settings);
+    }
+    Ok(resolution)
+}
+
+fn resolve(
+    record: &LoadedRecord,
+    text: &str,
+    documents: &Documents,
+    signatures: &mut Signatures,
+    options: Options,
+) -> Result<Resolved, Problem> {
+    let location = Location::of_record(&record.path, text).map_err(Problem::Url)?;
+    let document = documents.get(&location).map_err(Problem::Source)?;
+    let technical = &record.record.federation.technical;
+    if let Some(signer) = &technical.partner_metadata_signer {
+        let signer = documents::beside(&record.path, signer);
+        signatures
+            .verify(&location, document, signer)
+            .map_err(Problem::Signature)?;
+    }
+    let entity = pick(&document.metadata, technical.metadata_entity_id.as_deref())?;
+    if !options.allow_expired {
+        entity
+            .check_valid_until(options.now)
+            .map_err(Problem::Expired)?;
+    }
+    Ok(Resolved {
+        settings: SpSettings::from_entity(entity).map_err(Problem::NotAServiceProvider)?,
+        findings: entity.findings.clone(),
+    })
+}
+
+/// Signature checks already made: one per document and signer, not one per record.
+#[derive(Default)]
+struct Signatures {
+    checked: HashMap<(Location, PathBuf), Result<(), Arc<SignatureError>>>,
+}
+
+impl Signatures {
+    fn verify(
+        &mut self,
+        location: &Location,
+        document: &Document,
+        signer: PathBuf,
+    ) -> Result<(), Arc<SignatureError>> {
+        self.checked
+            .entry((location.clone(), signer))
+            .or_insert_with_key(|(_, signer)| {
+                saml::read_signers(signer)
+                    .and_then(|signers| saml::verify_signed_metadata(&document.bytes, &signers))
+                    .map(drop)
+                    .map_err(Arc::new)
+            })
+            .clone()
+    }
+}
+
+/// The entity `metadata_entity_id` names; without one, the only entity.
+fn pick<'m>(metadata: &'m Metadata, entity_id: Option<&str>) -> Result<&'m Entity, Problem> {
+    match (entity_id, metadata.entities.as_slice()) {
+        (Some(entity_id), _) => metadata.entity(entity_id).map_err(Problem::Select),
+        (None, [only]) => Ok(only),
+        (None, entities) => Err(Problem::Ambiguous(entities.len())),
+    }
+}
