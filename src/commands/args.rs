@@ -52,7 +52,6 @@ pub struct TargetArgs {
     /// Maximum concurrent requests to Keycloak.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-
 }
 
 /// How fedctl makes HTTP requests: to Keycloak, and to fetch partner metadata from a URL.
@@ -84,7 +83,6 @@ impl Default for TlsArgs {
 
 impl TlsArgs {
     const DEFAULT_TIMEOUT: u64 = 30;
-
 
     pub fn fetch_options(&self) -> FetchOptions {
         FetchOptions {

@@ -228,15 +228,17 @@ fn collect_metadata(
         inventory.extend(match reference {
             None => metadata::collect_file(&document.metadata, &name),
             Some(reference) => metadata::collect_record(&document.metadata, &name, reference)
-                .unwrap_or_else(|e| source_down("metadata", format!("{name} ({})", reference.id), e)),
+                .unwrap_or_else(|e| {
+                    source_down("metadata", format!("{name} ({})", reference.id), e)
+                }),
         });
     }
-    inventory.sources.extend(documents.statuses().map(|(location, status)| {
-        match status {
+    inventory
+        .sources
+        .extend(documents.statuses().map(|(location, status)| match status {
             Ok(()) => SourceStatus::up("metadata", location.to_string()),
             Err(e) => SourceStatus::down("metadata", location.to_string(), error_chain(e)),
-        }
-    }));
+        }));
     inventory
 }
 

@@ -75,10 +75,10 @@ impl Fetcher {
     }
 
     async fn attempt(&self, url: &Url) -> Attempt<Vec<u8>, FetchError> {
-        let request = self
-            .client
-            .get(url.clone())
-            .header(header::ACCEPT, "application/samlmetadata+xml, application/xml, text/xml");
+        let request = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "application/samlmetadata+xml, application/xml, text/xml",
+        );
         let mut response = match request.send().await {
             Ok(response) => response,
             Err(error) => return transport(&error),

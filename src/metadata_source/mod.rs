@@ -149,14 +149,15 @@ pub fn resolve_each<'r>(
         .iter()
         .filter_map(|record| {
             let text = metadata_of(record)?;
-            let resolved = resolve(record, text, documents, &mut signatures, options).map_err(
-                |problem| PartnerMetadataError {
-                    record: record.id.clone(),
-                    location: text.to_owned(),
-                    help: problem.help(),
-                    problem,
-                },
-            );
+            let resolved =
+                resolve(record, text, documents, &mut signatures, options).map_err(|problem| {
+                    PartnerMetadataError {
+                        record: record.id.clone(),
+                        location: text.to_owned(),
+                        help: problem.help(),
+                        problem,
+                    }
+                });
             Some((record, resolved))
         })
         .collect()

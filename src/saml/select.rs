@@ -42,13 +42,20 @@ fn suggestions(close_matches: &[String]) -> String {
 /// `validUntil` has passed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{subject} expired: validUntil {valid_until} is before {now} (use --allow-expired-metadata to accept it)"
+    "{subject} expired: its validUntil {} has passed (use --allow-expired-metadata to accept it)",
+    rfc3339(*valid_until)
 )]
 pub struct Expired {
     /// `entity <id>` or `the metadata document`.
     pub subject: String,
     pub valid_until: OffsetDateTime,
     pub now: OffsetDateTime,
+}
+
+fn rfc3339(instant: OffsetDateTime) -> String {
+    instant
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| instant.to_string())
 }
 
 /// Entity IDs this similar to the one asked for are suggested (normalised Levenshtein: entity
