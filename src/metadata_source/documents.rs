@@ -168,3 +168,56 @@ fn parse(bytes: Result<Vec<u8>, SourceError>) -> Result<Document, Arc<SourceErro
     let metadata = saml::parse_metadata(&bytes).map_err(SourceError::Metadata)?;
     Ok(Document { bytes, metadata })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_is_a_url_only_when_written_as_one() {
+        let record = Path::new("federations/partners/sp.yaml");
+        assert_eq!(
+            Location::of_record(record, "metadata/sp.xml").unwrap(),
+            Location::File(PathBuf::from("federations/partners/metadata/sp.xml"))
+        );
+        assert_eq!(
+            Location::of_record(record, "https://md.example.org/sp.xml").unwrap(),
+            Location::Url(Url::parse("https://md.example.org/sp.xml").unwrap())
+        );
+        assert!(Location::of_record(record, "https://").is_err());
+        assert_eq!(
+            Location::of_argument("sp.xml").unwrap(),
+            Location::File(PathBuf::from("sp.xml"))
+        );
+    }
+
+    #[test]
+    fn each_document_is_read_once_and_failures_are_kept_per_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("sp.xml");
+        std::fs::write(
+            &good,
+            r#"<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.org"/>"#,
+        )
+        .unwrap();
+        let missing = Location::File(dir.path().join("missing.xml"));
+        let good = Location::File(good);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let documents = runtime.block_on(Documents::load(
+            [good.clone(), missing.clone(), good.clone()],
+            &FetchOptions::default(),
+        ));
+        let statuses: Vec<bool> = documents.statuses().map(|(_, s)| s.is_ok()).collect();
+        assert_eq!(statuses, [true, false]);
+        assert_eq!(
+            documents.get(&good).unwrap().metadata.entities[0].entity_id,
+            "https://sp.example.org"
+        );
+        assert!(matches!(
+            documents.get(&missing).unwrap_err().as_ref(),
+            SourceError::Read(_)
+        ));
+    }
+}

@@ -19,8 +19,7 @@ pub use self::fetch::{FetchError, FetchOptions};
 use crate::desired::PartnerMetadata;
 use crate::record::{Direction, LoadedRecord, Protocol};
 use crate::saml::{
-    self, Entity, Expired, Finding, Metadata, SelectError, SignatureError, SpSettings,
-    SpSettingsError,
+    self, Expired, Finding, SelectError, SignatureError, SpSettings, SpSettingsError,
 };
 
 /// How metadata is judged.
@@ -52,8 +51,6 @@ pub enum Problem {
     Signature(Arc<SignatureError>),
     #[error(transparent)]
     Select(SelectError),
-    #[error("holds {0} entities; set technical.metadata_entity_id to the partner's entity ID")]
-    Ambiguous(usize),
     #[error(transparent)]
     Expired(Expired),
     #[error(transparent)]
@@ -65,7 +62,7 @@ impl Problem {
     pub fn field(&self) -> &'static str {
         match self {
             Problem::Signature(_) => "federation.technical.partner_metadata_signer",
-            Problem::Select(_) | Problem::Ambiguous(_) | Problem::NotAServiceProvider(_) => {
+            Problem::Select(_) | Problem::NotAServiceProvider(_) => {
                 "federation.technical.metadata_entity_id"
             }
             _ => "federation.technical.partner_metadata",
@@ -89,7 +86,7 @@ impl Problem {
                 "partner_metadata_signer must be the certificate of the key that signs the \
                  metadata (the federation operator's); metadata that fails is never used"
             }
-            Problem::Select(_) | Problem::Ambiguous(_) => {
+            Problem::Select(_) => {
                 "set metadata_entity_id to the partner's entityID exactly as the metadata has it"
             }
             Problem::Expired(_) => {
@@ -200,7 +197,10 @@ fn resolve(
             .verify(&location, document, signer)
             .map_err(Problem::Signature)?;
     }
-    let entity = pick(&document.metadata, technical.metadata_entity_id.as_deref())?;
+    let entity = document
+        .metadata
+        .pick(technical.metadata_entity_id.as_deref())
+        .map_err(Problem::Select)?;
     if !options.allow_expired {
         entity
             .check_valid_until(options.now)
@@ -234,14 +234,5 @@ impl Signatures {
                     .map_err(Arc::new)
             })
             .clone()
-    }
-}
-
-/// The entity `metadata_entity_id` names; without one, the only entity.
-fn pick<'m>(metadata: &'m Metadata, entity_id: Option<&str>) -> Result<&'m Entity, Problem> {
-    match (entity_id, metadata.entities.as_slice()) {
-        (Some(entity_id), _) => metadata.entity(entity_id).map_err(Problem::Select),
-        (None, [only]) => Ok(only),
-        (None, entities) => Err(Problem::Ambiguous(entities.len())),
     }
 }

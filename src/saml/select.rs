@@ -16,6 +16,10 @@ pub enum SelectError {
         count: usize,
         close_matches: Vec<String>,
     },
+    #[error(
+        "the metadata holds {0} entities; set technical.metadata_entity_id to the partner's entity ID"
+    )]
+    Ambiguous(usize),
     #[error("entity {entity_id:?} appears more than once: at {first} and at {second}")]
     Duplicate {
         entity_id: String,
@@ -66,6 +70,15 @@ const MAX_SUGGESTIONS: usize = 3;
 impl Metadata {
     /// The entity with this `entityID`. Aggregates are sometimes built carelessly, so an ID
     /// present twice is an error naming both places rather than a silent first pick.
+    /// The entity a record means: the one `entity_id` names, or without one, the only entity.
+    pub fn pick(&self, entity_id: Option<&str>) -> Result<&Entity, SelectError> {
+        match (entity_id, self.entities.as_slice()) {
+            (Some(entity_id), _) => self.entity(entity_id),
+            (None, [only]) => Ok(only),
+            (None, entities) => Err(SelectError::Ambiguous(entities.len())),
+        }
+    }
+
     pub fn entity(&self, entity_id: &str) -> Result<&Entity, SelectError> {
         let mut matches = self.entities.iter().filter(|e| e.entity_id == entity_id);
         let Some(first) = matches.next() else {

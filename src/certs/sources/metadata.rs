@@ -6,14 +6,6 @@ use crate::certs::model::{Evidence, Found, FoundValidity, Inventory, SourceKind,
 use crate::record::Direction;
 use crate::saml::{self, Entity, Metadata, Role};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RecordMetadataError {
-    #[error(transparent)]
-    Select(#[from] saml::SelectError),
-    #[error("the metadata holds {0} entities: name the partner's with metadata_entity_id")]
-    Ambiguous(usize),
-}
-
 /// Every certificate and validUntil of a metadata file given with `--metadata`: not tied to a
 /// record, each entity is its own partner.
 pub fn collect_file(doc: &Metadata, location: &str) -> Inventory {
@@ -40,12 +32,8 @@ pub fn collect_record(
     doc: &Metadata,
     location: &str,
     record: &RecordRef<'_>,
-) -> Result<Inventory, RecordMetadataError> {
-    let entity = match &record.federation.technical.metadata_entity_id {
-        Some(id) => doc.entity(id)?,
-        None if doc.entities.len() == 1 => &doc.entities[0],
-        None => return Err(RecordMetadataError::Ambiguous(doc.entities.len())),
-    };
+) -> Result<Inventory, saml::SelectError> {
+    let entity = doc.pick(record.federation.technical.metadata_entity_id.as_deref())?;
     let role = match record.federation.direction {
         Direction::Outbound => Role::Sp,
         Direction::Inbound => Role::Idp,
