@@ -198,9 +198,9 @@ fn a_missing_document_is_an_error_on_the_records_line_and_stops_plan() {
     );
     let workspace = workspace(&[("sp.yaml", &text)]);
 
-    let validate = validate(&workspace, &["--output", "json"]);
-    let (stdout, _) = output(&validate);
-    validate.code(1);
+    let checked = validate(&workspace, &["--output", "json"]);
+    let (stdout, _) = output(&checked);
+    checked.code(1);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let problem = &report["problems"][0];
     assert_eq!(problem["field"], "federation.technical.partner_metadata");
@@ -219,6 +219,10 @@ fn a_missing_document_is_an_error_on_the_records_line_and_stops_plan() {
     assert!(stderr.contains("HTTP 404"), "{stderr}");
     // A 404 is an answer, not retried.
     assert_eq!(server.requests().len(), 2, "one request per run");
+
+    // --offline leaves URLs alone (and files are still read).
+    validate(&workspace, &["--offline"]).success();
+    assert_eq!(server.requests().len(), 2);
 }
 
 #[test]

@@ -21,6 +21,11 @@ pub struct Args {
     #[arg(long)]
     pub allow_expired_metadata: bool,
 
+    /// Do not fetch partner metadata from URLs (files are still read), e.g. in CI without
+    /// network access.
+    #[arg(long)]
+    pub offline: bool,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
@@ -56,6 +61,17 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
 /// What reading each record's partner metadata found: errors plan would stop on, the
 /// parser's findings on the partner's entity, and where record and metadata disagree.
 fn metadata_problems(records: &[LoadedRecord], args: &Args) -> Vec<Problem> {
+    let local_only: Vec<LoadedRecord>;
+    let records = if args.offline {
+        local_only = records
+            .iter()
+            .filter(|r| !metadata_source::names_url(r))
+            .cloned()
+            .collect();
+        &local_only
+    } else {
+        records
+    };
     let documents = block_on(metadata_source::load(records, &args.tls.fetch_options()));
     let options = metadata_source::Options {
         allow_expired: args.allow_expired_metadata,

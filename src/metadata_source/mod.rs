@@ -126,6 +126,11 @@ fn metadata_of(record: &LoadedRecord) -> Option<&str> {
         .flatten()
 }
 
+/// Whether the record's partner metadata is at a URL (to be fetched).
+pub fn names_url(record: &LoadedRecord) -> bool {
+    metadata_of(record).is_some_and(|text| text.contains("://"))
+}
+
 /// Reads and fetches every document the records name.
 pub async fn load(records: &[LoadedRecord], fetch: &FetchOptions) -> Documents {
     let locations = records.iter().filter_map(|record| {
