@@ -37,6 +37,14 @@ pub enum Command {
     Review(commands::review::Args),
     /// Check the expiry of every certificate the federations depend on (monitoring-plugin
     /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    ///
+    /// The realm's keys and the partner certificates its SAML clients and identity providers
+    /// hold come from a realm export (--realm-file) or a live Keycloak (--url, KEYCLOAK_URL or
+    /// --target; read-only admin rights suffice: view-realm, view-clients,
+    /// view-identity-providers). A source that cannot be read is reported (UNKNOWN) and the
+    /// others are still checked. Example, credentials in the environment:
+    ///
+    ///   fedctl certs federations/ --url https://idp.example.org --output prometheus
     Certs(commands::certs::Args),
     /// Write what each partner needs from us: our IdP metadata (SAML) and a handoff summary
     /// (Markdown and JSON) per outbound federation.

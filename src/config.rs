@@ -19,12 +19,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use url::Url;
 
 use crate::commands::args::TargetArgs;
 use crate::keycloak::admin::connection::{ENV_CLIENT_SECRET, ENV_PASSWORD};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::admin::{Connection, Credentials};
-use crate::target::TargetError;
+use crate::target::{TargetError, check_realm};
 
 /// Where fedctl looks for its configuration (`FEDCTL_CONFIG` overrides).
 pub const DEFAULT_PATH: &str = "fedctl.yaml";
@@ -83,6 +84,35 @@ pub fn live_connection(
     records_realm: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Connection>, TargetError> {
+    let Some(live) = live_target(args, env)? else {
+        return Ok(None);
+    };
+    let realm = live.realm_for(records_realm)?;
+    check_realm(records_realm, &realm)?;
+    live.connection(realm, env).map(Some)
+}
+
+/// A live Keycloak as the arguments name it, before the realm is settled and credentials are
+/// looked up: a caller can then tell where it failed to connect (`fedctl certs` reports a
+/// source that is down against this place instead of stopping).
+#[derive(Debug)]
+pub struct LiveTarget {
+    pub server: Url,
+    /// Asked for with `--realm`/`KEYCLOAK_REALM` or by the named target; else the records'.
+    pub realm: Option<String>,
+    auth_realm: String,
+    ca_cert: Option<PathBuf>,
+    concurrency: usize,
+    timeout: Duration,
+    /// Where the credentials come from (the default: the environment).
+    named: NamedTarget,
+}
+
+/// The live Keycloak the arguments name, or `None` when they name none.
+pub fn live_target(
+    args: &TargetArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<LiveTarget>, TargetError> {
     let named = match &args.target {
         Some(name) => {
             let path = env(ENV_CONFIG).map_or_else(|| PathBuf::from(DEFAULT_PATH), PathBuf::from);
@@ -98,37 +128,53 @@ pub fn live_connection(
         return Ok(None);
     };
     let named = named.unwrap_or_default();
-    let realm = realm(
-        args.realm.as_deref().or(named.realm.as_deref()),
-        records_realm,
-    )?;
     let allow_insecure_http = args.tls.allow_insecure_http || named.allow_insecure_http;
-    Ok(Some(Connection {
+    Ok(Some(LiveTarget {
         server: Connection::server_url(&url, allow_insecure_http)?,
-        realm,
+        realm: args.realm.clone().or(named.realm.clone()),
         auth_realm: args
             .auth_realm
             .clone()
             .or(named.auth_realm.clone())
             .unwrap_or_else(|| "master".to_owned()),
-        credentials: credentials(&named, env)?,
         ca_cert: args.tls.ca_cert.clone().or(named.ca_cert.clone()),
         concurrency: usize::from(args.concurrency),
         timeout: Duration::from_secs(args.tls.timeout),
+        named,
     }))
 }
 
-fn realm(given: Option<&str>, records: Option<&str>) -> Result<String, TargetError> {
-    match (given, records) {
-        (Some(given), Some(records)) if given != records => Err(TargetError::RealmMismatch {
-            records: records.to_owned(),
-            target: given.to_owned(),
-        }),
-        (Some(realm), _) | (None, Some(realm)) => Ok(realm.to_owned()),
-        (None, None) => Err(TargetError::Config(
-            "no realm: give --realm (or KEYCLOAK_REALM), or records whose your_entity_id names one"
-                .into(),
-        )),
+impl LiveTarget {
+    /// The realm to work in: the one asked for, else the records'. Whether the records are
+    /// for that realm is [`check_realm`]'s question.
+    pub fn realm_for(&self, records_realm: Option<&str>) -> Result<String, TargetError> {
+        self.realm
+            .as_deref()
+            .or(records_realm)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                TargetError::Config(
+                    "no realm: give --realm (or KEYCLOAK_REALM), or records whose your_entity_id names one"
+                        .into(),
+                )
+            })
+    }
+
+    /// The connection to `realm`, with the credentials looked up now.
+    pub fn connection(
+        self,
+        realm: String,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Connection, TargetError> {
+        Ok(Connection {
+            credentials: credentials(&self.named, env)?,
+            server: self.server,
+            realm,
+            auth_realm: self.auth_realm,
+            ca_cert: self.ca_cert,
+            concurrency: self.concurrency,
+            timeout: self.timeout,
+        })
     }
 }
 
@@ -205,12 +251,36 @@ mod tests {
 
     #[test]
     fn realm_must_agree_with_the_records() {
+        let env = env(vec![
+            ("KEYCLOAK_USER", "admin".into()),
+            ("KEYCLOAK_PASSWORD", "pw".into()),
+        ]);
+        let given = |realm: Option<&str>| TargetArgs {
+            url: Some("http://localhost:8080".into()),
+            realm: realm.map(str::to_owned),
+            ..args()
+        };
         assert!(matches!(
-            realm(Some("a"), Some("b")),
+            live_connection(&given(Some("a")), Some("b"), &env),
             Err(TargetError::RealmMismatch { .. })
         ));
-        assert_eq!(realm(None, Some("b")).unwrap(), "b");
-        assert!(realm(None, None).is_err());
+        let connection = live_connection(&given(None), Some("b"), &env).unwrap();
+        assert_eq!(connection.unwrap().realm, "b");
+        assert!(live_connection(&given(None), None, &env).is_err());
+    }
+
+    #[test]
+    fn where_a_live_target_is_needs_no_credentials() {
+        let args = TargetArgs {
+            url: Some("http://localhost:8080".into()),
+            realm: Some("a".into()),
+            ..args()
+        };
+        let nothing = |_: &str| None;
+        let live = live_target(&args, &nothing).unwrap().unwrap();
+        assert_eq!(live.realm_for(Some("b")).unwrap(), "a");
+        let error = live.connection("a".into(), &nothing).unwrap_err();
+        assert!(matches!(error, TargetError::Auth(_)), "{error}");
     }
 
     #[test]

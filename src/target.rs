@@ -123,3 +123,16 @@ pub enum TargetError {
     #[diagnostic(code(fedctl::target::config))]
     Config(String),
 }
+
+/// Records name their realm (in `your_entity_id`); checked against the realm a target holds
+/// before anything is read or changed, since objects of the same name in another realm
+/// belong to other federations.
+pub fn check_realm(records: Option<&str>, target: &str) -> Result<(), TargetError> {
+    match records {
+        Some(records) if records != target => Err(TargetError::RealmMismatch {
+            records: records.to_owned(),
+            target: target.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}

@@ -9,21 +9,6 @@ use common::{Workspace, fixture, realm_fixtures};
 use serde_json::Value;
 use support::*;
 
-fn statuses(report: &Value, source: &str) -> Vec<(String, String, i64)> {
-    let mut rows: Vec<_> = from_source(report, source)
-        .iter()
-        .map(|c| {
-            (
-                c["federation"].as_str().unwrap_or("-").to_owned(),
-                c["status"].as_str().unwrap().to_owned(),
-                c["days_left"].as_i64().unwrap(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 // ---------------------------------------------------------------- sources
 
 #[test]
@@ -635,7 +620,7 @@ fn exit_3_for_arguments_a_monitor_cannot_use() {
 }
 
 #[test]
-fn exit_3_when_there_is_nothing_to_check_or_no_live_target_yet() {
+fn exit_3_when_there_is_nothing_to_check_or_no_realm_to_read() {
     let empty = tempfile::tempdir().unwrap();
     let run = certs_in(empty.path(), &[]);
     assert_eq!(run.code, 3);
@@ -649,13 +634,10 @@ fn exit_3_when_there_is_nothing_to_check_or_no_live_target_yet() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("nothing to check"), "{}", run.stderr);
 
+    // A live Keycloak, but neither --realm nor records that name a realm.
     let run = certs_in(empty.path(), &["--url", "https://keycloak.example.org"]);
     assert_eq!(run.code, 3);
-    assert!(
-        run.stderr.contains("live targets are not available yet"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("no realm"), "{}", run.stderr);
 
     // Explicit record paths must exist, even with a target.
     let run = certs_in(empty.path(), &["missing-dir", "--metadata", "x.xml"]);

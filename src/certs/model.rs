@@ -144,7 +144,7 @@ pub struct StatedExpiry {
 /// Whether one input could be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceStatus {
-    /// Kind of input: `records`, `realm-file`, `metadata`, (later) `admin-api`.
+    /// Kind of input: `records`, `realm-file`, `admin-api`, `metadata`.
     pub source: &'static str,
     /// File, URL or realm it was read from.
     pub location: String,

@@ -1,11 +1,14 @@
 //! `fedctl certs`: the certificate-expiry check, run from cron, CI or a Kubernetes CronJob.
 //!
-//! The imperative shell around [`crate::certs`]: reads records, the realm and metadata files,
-//! hands them to collection, evaluates, prints, and writes the Prometheus textfile. Exit codes
+//! The imperative shell around [`crate::certs`]: reads records, the realm (an export, or a
+//! live Keycloak's admin API: [`live`]) and metadata files, hands them to collection,
+//! evaluates, prints, and writes the Prometheus textfile. Exit codes
 //! follow the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL (expired included),
 //! 3 UNKNOWN. A source that cannot be read is reported (UNKNOWN, `fedctl_cert_source_up 0`)
 //! and the run goes on; invalid arguments and records that do not load also exit 3 (see
 //! [`crate::error::Error::exit_code`]).
+
+mod live;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -27,7 +30,7 @@ use crate::fsutil::{self, WriteError};
 use crate::keycloak::realm_file::RealmFile;
 use crate::metadata_source::{Documents, FetchOptions, Location};
 use crate::record::{self, LoadedRecord, RecordErrors};
-use crate::target::{Target, TargetError};
+use crate::target::{self, Target, TargetError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,17 +80,16 @@ pub enum CertsError {
     #[diagnostic(code(fedctl::certs::usage))]
     Time(#[from] TimeArgError),
 
-    #[error("live targets are not available yet")]
-    #[diagnostic(
-        code(fedctl::certs::live_target),
-        help("check a realm export with --realm-file PATH; unset KEYCLOAK_URL if it is set")
-    )]
-    LiveTarget,
+    /// The target arguments themselves are unusable (a bad URL, an unknown named target, no
+    /// realm): nothing was read yet, so there is no source to report down.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] TargetError),
 
     #[error("nothing to check: no records, no target and no --metadata")]
     #[diagnostic(
         code(fedctl::certs::nothing),
-        help("give record paths, --realm-file PATH or --metadata FILE")
+        help("give record paths, --realm-file PATH, --url URL or --metadata FILE")
     )]
     NothingToCheck,
 
@@ -107,17 +109,23 @@ pub enum CertsError {
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let thresholds = thresholds::thresholds(args.warn, args.critical).map_err(CertsError::from)?;
     let as_of = args.as_of.unwrap_or_else(OffsetDateTime::now_utc);
-    let realm_file = realm_file(&args.target)?;
-    let records = load_records(
-        &args.records,
-        realm_file.is_some() || !args.metadata.is_empty(),
-    )?;
-    if records.is_empty() && realm_file.is_none() && args.metadata.is_empty() {
+    let has_target = names_a_target(&args.target);
+    let records = load_records(&args.records, has_target || !args.metadata.is_empty())?;
+    if records.is_empty() && !has_target && args.metadata.is_empty() {
         return Err(CertsError::NothingToCheck.into());
     }
+    let records_realm = records.iter().find_map(LoadedRecord::realm);
+    let realm = realm_source(&args.target, records_realm).map_err(CertsError::from)?;
 
     let fetch = args.target.tls.fetch_options();
-    let inventory = collect(&args.records, &records, realm_file, &args.metadata, &fetch);
+    let inventory = collect(
+        &args.records,
+        &records,
+        records_realm,
+        realm,
+        &args.metadata,
+        &fetch,
+    );
     let report = crate::certs::evaluate(inventory, thresholds, as_of);
 
     let stdout = match args.output {
@@ -136,16 +144,28 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     Ok(Exit(report.status().exit_code()))
 }
 
-/// The realm export to read, if any. Live targets (`--url`, `KEYCLOAK_URL`, `--target`) need
-/// the admin API client; until it is wired in they are refused rather than ignored. Wiring
-/// it means building a [`RealmSnapshot`] from `GET /keys` ([`crate::keycloak::keys::from_keys_metadata`]),
-/// `GET /clients` and `GET /identity-provider/instances`, reported as source `admin-api`.
-fn realm_file(target: &TargetArgs) -> Result<Option<&Path>, CertsError> {
-    match (&target.realm_file, &target.url, &target.target) {
-        (Some(path), _, _) => Ok(Some(path)),
-        (None, None, None) => Ok(None),
-        _ => Err(CertsError::LiveTarget),
+/// Where the realm's keys and the partners' certificates Keycloak holds are read from.
+enum RealmSource<'a> {
+    File(&'a Path),
+    AdminApi(Box<live::AdminApi>),
+}
+
+/// Whether the arguments (or `KEYCLOAK_URL`) name a realm to read: then records are optional.
+fn names_a_target(target: &TargetArgs) -> bool {
+    target.realm_file.is_some() || target.url.is_some() || target.target.is_some()
+}
+
+/// The realm the arguments name, if any; a realm export wins over a live Keycloak, as in
+/// every command, so an exported `KEYCLOAK_URL` never gets in the way.
+fn realm_source<'a>(
+    target: &'a TargetArgs,
+    records_realm: Option<&str>,
+) -> Result<Option<RealmSource<'a>>, TargetError> {
+    if let Some(path) = &target.realm_file {
+        return Ok(Some(RealmSource::File(path)));
     }
+    let api = live::AdminApi::named(target, records_realm)?;
+    Ok(api.map(|api| RealmSource::AdminApi(Box::new(api))))
 }
 
 /// Records are optional when a target or metadata gives the check something to do: then the
@@ -163,7 +183,8 @@ fn load_records(args: &RecordArgs, optional: bool) -> Result<Vec<LoadedRecord>, 
 fn collect(
     record_args: &RecordArgs,
     records: &[LoadedRecord],
-    realm_file: Option<&Path>,
+    records_realm: Option<&str>,
+    realm: Option<RealmSource<'_>>,
     metadata_args: &[String],
     fetch: &FetchOptions,
 ) -> Inventory {
@@ -183,8 +204,12 @@ fn collect(
             .sources
             .push(SourceStatus::up("records", join_paths(&record_args.paths)));
     }
-    if let Some(path) = realm_file {
-        inventory.extend(collect_realm_file(path, records, &refs));
+    match realm {
+        Some(RealmSource::File(path)) => {
+            inventory.extend(collect_realm_file(path, records_realm, &refs));
+        }
+        Some(RealmSource::AdminApi(api)) => inventory.extend(api.collect(records_realm, &refs)),
+        None => {}
     }
     inventory.extend(collect_metadata(records, &refs, metadata_args, fetch));
     inventory
@@ -242,10 +267,16 @@ fn collect_metadata(
     inventory
 }
 
-fn collect_realm_file(path: &Path, records: &[LoadedRecord], refs: &[RecordRef<'_>]) -> Inventory {
+fn collect_realm_file(
+    path: &Path,
+    records_realm: Option<&str>,
+    refs: &[RecordRef<'_>],
+) -> Inventory {
     let location = path.display().to_string();
+    // Realm keys would be reported against the wrong federations if the records were for
+    // another realm.
     let snapshot = RealmFile::open(path)
-        .and_then(|file| check_realm(&file, records).map(|()| file.document()))
+        .and_then(|file| target::check_realm(records_realm, file.realm()).map(|()| file.document()))
         .map_err(|e| error_chain(&e))
         .and_then(|document| RealmSnapshot::from_export(&document).map_err(|e| error_chain(&e)));
     match snapshot {
@@ -255,18 +286,6 @@ fn collect_realm_file(path: &Path, records: &[LoadedRecord], refs: &[RecordRef<'
             ..Inventory::default()
         },
         Err(e) => source_down("realm-file", location, e),
-    }
-}
-
-/// Realm keys would be reported against the wrong federations if the records were for
-/// another realm.
-fn check_realm(file: &RealmFile, records: &[LoadedRecord]) -> Result<(), TargetError> {
-    match records.iter().find_map(LoadedRecord::realm) {
-        Some(realm) if realm != file.realm() => Err(TargetError::RealmMismatch {
-            records: realm.to_owned(),
-            target: file.realm().to_owned(),
-        }),
-        _ => Ok(()),
     }
 }
 

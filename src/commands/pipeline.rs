@@ -13,7 +13,7 @@ use crate::metadata_source;
 use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
-use crate::target::{Scope, Target, TargetError};
+use crate::target::{Scope, Target, TargetError, check_realm};
 
 /// Runs async target code from the synchronous CLI. One thread is enough: requests overlap
 /// through async concurrency, not threads. One runtime for the whole process, so the HTTP
@@ -90,15 +90,7 @@ pub fn open_target(args: &TargetArgs, records_realm: Option<&str>) -> Result<Any
             Some(realm) => RealmFile::open_or_create(path, realm)?,
             None => RealmFile::open(path)?,
         };
-        if let Some(realm) = realm
-            && target.realm() != realm
-        {
-            return Err(TargetError::RealmMismatch {
-                records: realm.to_owned(),
-                target: target.realm().to_owned(),
-            }
-            .into());
-        }
+        check_realm(realm, target.realm())?;
         return Ok(AnyTarget::File(target));
     }
     let env = |name: &str| std::env::var(name).ok();

@@ -141,12 +141,12 @@ impl Run {
 
 /// `fedctl certs <args…>` in `dir`.
 pub fn certs_in(dir: &Path, args: &[&str]) -> Run {
-    let output = fedctl()
-        .current_dir(dir)
-        .arg("certs")
-        .args(args)
-        .output()
-        .expect("fedctl runs");
+    run_command(fedctl().current_dir(dir).arg("certs").args(args))
+}
+
+/// Runs a prepared `fedctl` command to its end.
+pub fn run_command(command: &mut assert_cmd::Command) -> Run {
+    let output = command.output().expect("fedctl runs");
     Run {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8(output.stdout).unwrap(),
@@ -175,6 +175,23 @@ pub fn certs_at(workspace: &Workspace, as_of: &str, args: &[&str]) -> Run {
 
 pub fn metadata_fixture(relative: &str) -> PathBuf {
     fixture(&format!("saml-metadata/{relative}"))
+}
+
+/// (federation, status, days left) of a JSON report's certificates from `source`, sorted;
+/// `-` for no federation.
+pub fn statuses(report: &Value, source: &str) -> Vec<(String, String, i64)> {
+    let mut rows: Vec<_> = from_source(report, source)
+        .iter()
+        .map(|c| {
+            (
+                c["federation"].as_str().unwrap_or("-").to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+                c["days_left"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
 }
 
 /// The certificates of a JSON report that match `source`.

@@ -3,7 +3,8 @@
 //!
 //! Input is a [`RealmSnapshot`]: built from a realm export ([`RealmSnapshot::from_export`]) or,
 //! for a live target, from `GET /keys`, `GET /clients` and `GET /identity-provider/instances`
-//! (the same JSON shapes as in an export).
+//! ([`RealmSnapshot::from_admin_api`]; clients and identity providers have the same JSON
+//! shapes as in an export).
 
 use serde_json::Value;
 
@@ -37,6 +38,20 @@ impl RealmSnapshot {
             keys: keys::from_realm_export(realm)?,
             clients: array(realm, "clients")?,
             identity_providers: array(realm, "identityProviders")?,
+        })
+    }
+
+    /// Reads the admin API's answers: the `/keys` document (KeysMetadataRepresentation) and
+    /// every client and identity provider of the realm, all pages.
+    pub fn from_admin_api(
+        keys: &Value,
+        clients: Vec<Value>,
+        identity_providers: Vec<Value>,
+    ) -> Result<Self, RealmError> {
+        Ok(RealmSnapshot {
+            keys: keys::from_keys_metadata(keys)?,
+            clients,
+            identity_providers,
         })
     }
 }

@@ -112,12 +112,7 @@ impl AdminClient {
     pub fn connect(connection: &Connection) -> Result<AdminClient, TargetError> {
         let http = connection.http_client()?;
         let retry = RetryPolicy::default();
-        let mut admin = connection.server.clone();
-        admin
-            .path_segments_mut()
-            .expect("http(s) URLs have a path")
-            .pop_if_empty()
-            .extend(["admin", "realms", &connection.realm]);
+        let admin = Connection::admin_url(&connection.server, &connection.realm);
         Ok(AdminClient {
             auth: TokenSource::new(
                 http.clone(),

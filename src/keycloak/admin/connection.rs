@@ -72,6 +72,14 @@ impl Connection {
     pub fn server_url(text: &str, allow_insecure_http: bool) -> Result<Url, TargetError> {
         let config = |reason: String| TargetError::Config(format!("Keycloak URL {text}: {reason}"));
         let mut url = Url::parse(text.trim()).map_err(|e| config(e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            // Not echoed: the text holds a password, and messages end up in logs and reports.
+            return Err(TargetError::Config(
+                "the Keycloak URL must not carry credentials (user:password@); set them in the \
+                 environment (KEYCLOAK_USER/KEYCLOAK_PASSWORD or KEYCLOAK_CLIENT_ID/KEYCLOAK_CLIENT_SECRET)"
+                    .into(),
+            ));
+        }
         http::check_scheme(&url, allow_insecure_http).map_err(|e| config(e.to_string()))?;
         if url.query().is_some() || url.fragment().is_some() {
             return Err(config("must not have a query or fragment".into()));
@@ -80,6 +88,17 @@ impl Connection {
         let trimmed = url.path().trim_end_matches('/').to_owned();
         url.set_path(&trimmed);
         Ok(url)
+    }
+
+    /// `{server}/admin/realms/{realm}`: the root of the realm's admin API.
+    pub fn admin_url(server: &Url, realm: &str) -> Url {
+        let mut admin = server.clone();
+        admin
+            .path_segments_mut()
+            .expect("http(s) URLs have a path")
+            .pop_if_empty()
+            .extend(["admin", "realms", realm]);
+        admin
     }
 
     /// The HTTP client: TLS verification on (plus `ca_cert`), no redirects (a bearer token
@@ -119,6 +138,27 @@ mod tests {
             assert!(Connection::server_url(refused, false).is_err(), "{refused}");
         }
         assert!(Connection::server_url("http://idp.example.org", true).is_ok());
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_echoing_them() {
+        for url in [
+            "https://admin:s3cret@idp.example.org",
+            "https://s3cret@idp.example.org",
+        ] {
+            let error = Connection::server_url(url, false).unwrap_err().to_string();
+            assert!(!error.contains("s3cret"), "{error}");
+            assert!(error.contains("must not carry credentials"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_admin_root_is_under_the_server_path() {
+        let server = Connection::server_url("https://idp.example.org/auth/", false).unwrap();
+        assert_eq!(
+            Connection::admin_url(&server, "my realm").as_str(),
+            "https://idp.example.org/auth/admin/realms/my%20realm"
+        );
     }
 
     #[test]
