@@ -270,6 +270,14 @@ fn the_cronjob_runs_the_check_and_keeps_its_exit_status() {
         "{script}"
     );
     assert!(script.contains("exit $status"), "{script}");
+    // The live check's credentials come from a Secret, never from the manifest itself.
+    let env = pod["containers"][0]["env"].as_array().unwrap();
+    let secret = env
+        .iter()
+        .find(|e| e["name"] == "KEYCLOAK_CLIENT_SECRET")
+        .expect("a service-account secret");
+    assert!(secret.get("value").is_none(), "{secret}");
+    assert_eq!(secret["valueFrom"]["secretKeyRef"]["name"], "fedctl-keycloak");
     // Every mounted volume exists.
     let volumes: Vec<&str> = pod["volumes"]
         .as_array()
