@@ -277,7 +277,10 @@ fn the_cronjob_runs_the_check_and_keeps_its_exit_status() {
         .find(|e| e["name"] == "KEYCLOAK_CLIENT_SECRET")
         .expect("a service-account secret");
     assert!(secret.get("value").is_none(), "{secret}");
-    assert_eq!(secret["valueFrom"]["secretKeyRef"]["name"], "fedctl-keycloak");
+    assert_eq!(
+        secret["valueFrom"]["secretKeyRef"]["name"],
+        "fedctl-keycloak"
+    );
     // Every mounted volume exists.
     let volumes: Vec<&str> = pod["volumes"]
         .as_array()

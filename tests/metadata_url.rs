@@ -6,7 +6,7 @@ mod common;
 #[path = "common/web_server.rs"]
 mod web_server;
 
-use common::{Workspace, fedctl, fixture, fixture_realm};
+use common::{Workspace, fedctl, fixture, fixture_realm, metadata_record as record};
 use web_server::{Reply, WebServer};
 
 const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
@@ -20,28 +20,6 @@ const SIGNER: &str =
 
 fn body(relative: &str) -> Vec<u8> {
     std::fs::read(fixture(relative)).unwrap()
-}
-
-/// An outbound SAML record whose partner metadata is at `url`; `extra` lines go under
-/// `technical:`.
-fn record(realm: &str, entity_id: &str, url: &str, extra: &str) -> String {
-    format!(
-        r#"federation:
-  partner: "SP Example"
-  type: saml
-  direction: your-idp-to-partner-sp
-  technical:
-    your_entity_id: "https://idp.yourorg.example.org/realms/{realm}"
-    partner_entity_id: "{entity_id}"
-    partner_metadata: "{url}"
-{extra}  access_control:
-    group: "sp-users-{entity_len}"
-    approver: "IT Manager"
-    review_frequency: quarterly
-  attributes_shared: [email]
-"#,
-        entity_len = entity_id.len()
-    )
 }
 
 fn workspace(records: &[(&str, &str)]) -> Workspace {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Workspace, fixture, fixture_realm};
+use common::{Workspace, fixture, fixture_realm, metadata_record};
 
 const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
 
@@ -14,23 +14,8 @@ fn record(realm: &str, entity_id: &str, metadata: &str, signer: Option<&str>) ->
             fixture(s).display()
         )
     });
-    format!(
-        r#"federation:
-  partner: "SP Example"
-  type: saml
-  direction: your-idp-to-partner-sp
-  technical:
-    your_entity_id: "https://idp.yourorg.example.org/realms/{realm}"
-    partner_entity_id: "{entity_id}"
-    partner_metadata: "{}"
-{signer}  access_control:
-    group: "sp-users"
-    approver: "IT Manager"
-    review_frequency: quarterly
-  attributes_shared: [email]
-"#,
-        fixture(metadata).display()
-    )
+    let location = fixture(metadata).display().to_string();
+    metadata_record(realm, entity_id, &location, &signer)
 }
 
 fn workspace(record: &str) -> Workspace {

@@ -18,6 +18,28 @@ pub fn fedctl() -> Command {
     command
 }
 
+/// An outbound SAML record onboarded from partner metadata at `location` (a path or a URL);
+/// `extra` lines go under `technical:`. Records for different entities get different groups.
+pub fn metadata_record(realm: &str, entity_id: &str, location: &str, extra: &str) -> String {
+    format!(
+        r#"federation:
+  partner: "SP Example"
+  type: saml
+  direction: your-idp-to-partner-sp
+  technical:
+    your_entity_id: "https://idp.yourorg.example.org/realms/{realm}"
+    partner_entity_id: "{entity_id}"
+    partner_metadata: "{location}"
+{extra}  access_control:
+    group: "sp-users-{group}"
+    approver: "IT Manager"
+    review_frequency: quarterly
+  attributes_shared: [email]
+"#,
+        group = entity_id.len()
+    )
+}
+
 /// The runbook record of design §2, verbatim, for a given realm.
 pub fn runbook_record(realm: &str) -> String {
     format!(
