@@ -38,8 +38,9 @@ pub enum Command {
     /// Check the expiry of every certificate the federations depend on (monitoring-plugin
     /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
     Certs(commands::certs::Args),
-    /// Write what each partner needs from us: our IdP metadata (SAML) and a handoff summary
-    /// (Markdown and JSON) per outbound federation.
+    /// Write what each partner needs from us: our IdP metadata (SAML; Keycloak's own
+    /// descriptor from a live target, generated from the realm's keys for a realm file) and a
+    /// handoff summary (Markdown and JSON) per outbound federation.
     ExportMetadata(commands::export_metadata::Args),
 }
 
