@@ -46,8 +46,9 @@ pub enum Command {
     ///
     ///   fedctl certs federations/ --url https://idp.example.org --output prometheus
     Certs(commands::certs::Args),
-    /// Write what each partner needs from us: our IdP metadata (SAML) and a handoff summary
-    /// (Markdown and JSON) per outbound federation.
+    /// Write what each partner needs from us: our IdP metadata (SAML; Keycloak's own
+    /// descriptor from a live target, generated from the realm's keys for a realm file) and a
+    /// handoff summary (Markdown and JSON) per outbound federation.
     ExportMetadata(commands::export_metadata::Args),
 }
 

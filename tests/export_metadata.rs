@@ -1,12 +1,20 @@
-//! `fedctl export-metadata` against realm files: schema-valid IdP metadata, handoff summaries,
-//! and client secrets that only ever reach an owner-only file.
+//! `fedctl export-metadata` against realm files and a live Keycloak (the simulator):
+//! schema-valid IdP metadata, handoff summaries, client secrets that only ever reach an
+//! owner-only file, and failures that write nothing.
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use common::{Workspace, fixture, fixture_realm, oidc_record, runbook_record};
+use fedctl::keycloak::admin::client::AdminClient;
+use fedctl::keycloak::admin::secret::Secret;
+use fedctl::keycloak::admin::{Connection, Credentials};
+use kc_sim::{Faults, Simulator};
 use serde_json::{Value, json};
 
 const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
@@ -235,4 +243,358 @@ fn a_realm_file_without_keys_is_a_clear_error_and_writes_nothing() {
     assert!(stderr.contains("kc.sh export"), "{stderr}");
     assert!(!out_dir(&workspace).exists());
     assert!(!workspace.realm_file().exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A live Keycloak (the simulator) through --url.
+
+const REALM: &str = "your-realm";
+const ADMIN_PASSWORD: &str = "Adm1n-pa55word-never-printed";
+const CONTACT: &str = "<md:ContactPerson contactType=\"technical\"><md:EmailAddress>mailto:it@yourorg.example.org</md:EmailAddress></md:ContactPerson>";
+
+/// The simulator with the test realm, and an admin client to look at it as an operator would.
+struct Live {
+    sim: Simulator,
+    admin: AdminClient,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Live {
+    fn start() -> Live {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let sim = Simulator::builder()
+            .admin_credentials("admin", ADMIN_PASSWORD)
+            .key_not_after(time::macros::datetime!(2031-03-04 00:00 UTC))
+            .start()
+            .expect("simulator starts");
+        sim.add_realm(REALM);
+        let connection = Connection {
+            server: Connection::server_url(&sim.url(), false).unwrap(),
+            realm: REALM.into(),
+            auth_realm: "master".into(),
+            credentials: Credentials::AdminUser {
+                username: "admin".into(),
+                password: Secret::new(ADMIN_PASSWORD),
+            },
+            ca_cert: None,
+            concurrency: 4,
+            timeout: Duration::from_secs(30),
+        };
+        Live {
+            admin: AdminClient::connect(&connection).unwrap(),
+            sim,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn get(&self, path: &[&str], query: &[(&str, &str)]) -> Value {
+        self.runtime
+            .block_on(self.admin.get(path, query))
+            .unwrap_or_else(|e| panic!("GET {path:?}: {e}"))
+    }
+
+    fn client(&self, client_id: &str) -> Value {
+        self.get(&["clients"], &[("clientId", client_id)])[0].clone()
+    }
+
+    /// The realm's SAML descriptor, as anyone can fetch it.
+    fn descriptor(&self) -> String {
+        let url = format!("{}/realms/{REALM}/protocol/saml/descriptor", self.sim.url());
+        self.runtime.block_on(async {
+            let response = reqwest::Client::new().get(url).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        })
+    }
+
+    fn fedctl(&self, workspace: &Workspace, subcommand: &str, extra: &[&str]) -> Assert {
+        fedctl_at(&self.sim.url(), workspace, subcommand, extra)
+    }
+}
+
+type Assert = assert_cmd::assert::Assert;
+
+/// `fedctl <subcommand> --url URL federations/ <extra…>` with the admin in the environment.
+fn fedctl_at(url: &str, workspace: &Workspace, subcommand: &str, extra: &[&str]) -> Assert {
+    let mut command = common::fedctl();
+    command
+        .current_dir(workspace.dir.path())
+        .env("KEYCLOAK_USER", "admin")
+        .env("KEYCLOAK_PASSWORD", ADMIN_PASSWORD)
+        .env_remove("KEYCLOAK_CLIENT_ID")
+        .env_remove("KEYCLOAK_CLIENT_SECRET")
+        .env_remove("KEYCLOAK_REALM")
+        .arg(subcommand)
+        .arg("--url")
+        .arg(url)
+        .arg(workspace.records())
+        .args(extra);
+    command.assert()
+}
+
+fn export_at(url: &str, workspace: &Workspace, extra: &[&str]) -> Assert {
+    let out = out_dir(workspace);
+    let mut args = vec!["--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    fedctl_at(url, workspace, "export-metadata", &args)
+}
+
+fn outputs(assert: &Assert) -> String {
+    let output = assert.get_output();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A second outbound SAML federation beside the runbook's.
+fn second_saml_record(realm: &str) -> String {
+    runbook_record(realm)
+        .replace("Example Partner Organisation", "Second Partner")
+        .replace("app.partner.example.org", "app.second.example.org")
+        .replace("partner-example-users", "second-partner-users")
+}
+
+#[test]
+fn live_saml_export_is_keycloaks_descriptor_with_our_contact() {
+    let kc = Live::start();
+    let workspace = Workspace::new(&[("partner.yaml", &runbook_record(REALM))]);
+    kc.fedctl(&workspace, "apply", &["--yes"]).success();
+    export_at(&kc.sim.url(), &workspace, &[]).success();
+
+    let out = out_dir(&workspace);
+    let xml_path = out.join("partner-idp-metadata.xml");
+    let expected = kc.descriptor().replace(
+        "</md:EntityDescriptor>",
+        &format!("{CONTACT}\n</md:EntityDescriptor>"),
+    );
+    assert_eq!(std::fs::read_to_string(&xml_path).unwrap(), expected);
+    assert_schema_valid(&xml_path);
+
+    let handoff = read_json(&out.join("partner-handoff.json"));
+    let keys = kc.get(&["keys"], &[]);
+    let signing = (keys["keys"].as_array().unwrap().iter())
+        .find(|k| k["algorithm"] == "RS256")
+        .unwrap();
+    let certificate = fedctl::x509::parse_base64(signing["certificate"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        handoff["signing_certificates"],
+        json!([{
+            "key_name": signing["kid"],
+            "subject": certificate.subject,
+            "sha256_fingerprint": certificate.fingerprint_colons(),
+            "not_after": "2031-03-04T00:00:00Z",
+        }])
+    );
+    let issuer = format!("{}/realms/{REALM}", kc.sim.url());
+    assert_eq!(handoff["entity_id"], issuer);
+    let binding = |b: &str| format!("urn:oasis:names:tc:SAML:2.0:bindings:{b}");
+    let endpoints = |bindings: [&str; 4]| {
+        let location = format!("{issuer}/protocol/saml");
+        Value::from_iter(bindings.map(|b| json!({"binding": binding(b), "location": location})))
+    };
+    assert_eq!(
+        handoff["single_sign_on"],
+        endpoints(["HTTP-POST", "HTTP-Redirect", "SOAP", "HTTP-Artifact"])
+    );
+    assert_eq!(
+        handoff["single_logout"],
+        endpoints(["HTTP-POST", "HTTP-Redirect", "HTTP-Artifact", "SOAP"])
+    );
+    assert_eq!(handoff["contacts"]["ours"], "it@yourorg.example.org");
+    let markdown = std::fs::read_to_string(out.join("partner-handoff.md")).unwrap();
+    assert!(markdown.contains(&certificate.fingerprint_colons()));
+}
+
+#[test]
+fn the_descriptor_is_fetched_once_per_run_without_a_token() {
+    let kc = Live::start();
+    let workspace = Workspace::new(&[
+        ("partner.yaml", &runbook_record(REALM)),
+        ("second.yaml", &second_saml_record(REALM)),
+    ]);
+    kc.sim.reset_counts();
+    export_at(&kc.sim.url(), &workspace, &[]).success();
+    let counts = kc.sim.request_counts();
+    assert_eq!(
+        counts.get("GET /realms/{realm}/protocol/saml/descriptor"),
+        1
+    );
+    // A public endpoint: no sign-in, no other request.
+    assert_eq!(counts.total, 1, "{counts:?}");
+    for record in ["partner", "second"] {
+        assert_schema_valid(&out_dir(&workspace).join(format!("{record}-idp-metadata.xml")));
+    }
+}
+
+#[test]
+fn the_descriptor_request_is_retried_like_admin_requests() {
+    let kc = Live::start();
+    let workspace = Workspace::new(&[("partner.yaml", &runbook_record(REALM))]);
+    kc.sim.set_faults(Faults {
+        fail_nth: Some(kc_sim::FailNth {
+            route: "GET /realms/{realm}/protocol/saml/descriptor".into(),
+            n: 1,
+            status: 503,
+        }),
+        ..Faults::default()
+    });
+    kc.sim.reset_counts();
+    export_at(&kc.sim.url(), &workspace, &[]).success();
+    let counts = kc.sim.request_counts();
+    assert_eq!(
+        counts.get("GET /realms/{realm}/protocol/saml/descriptor"),
+        2
+    );
+    assert_schema_valid(&out_dir(&workspace).join("partner-idp-metadata.xml"));
+}
+
+#[cfg(unix)]
+#[test]
+fn live_show_secret_writes_keycloaks_secret_only_to_an_owner_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let kc = Live::start();
+    let workspace = Workspace::new(&[("app.yaml", &oidc_record(REALM, "oidc-app", "app-users"))]);
+    kc.fedctl(&workspace, "apply", &["--yes"]).success();
+    let uuid = kc.client("oidc-app")["id"].as_str().unwrap().to_owned();
+    let credential = kc.get(&["clients", &uuid, "client-secret"], &[]);
+    let secret = credential["value"].as_str().unwrap();
+    assert!(secret.len() >= 16, "a generated secret: {credential}");
+
+    let assert = export_at(&kc.sim.url(), &workspace, &["--show-secret"]).success();
+    assert!(!outputs(&assert).contains(secret));
+    let out = out_dir(&workspace);
+    let secret_file = out.join("app-client-secret.txt");
+    assert_eq!(
+        std::fs::read_to_string(&secret_file).unwrap(),
+        format!("{secret}\n")
+    );
+    let mode = std::fs::metadata(&secret_file)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    for (path, content) in every_file_under(&out) {
+        assert_eq!(
+            path == secret_file,
+            content.contains(secret),
+            "{}",
+            path.display()
+        );
+    }
+    let handoff = read_json(&out.join("app-handoff.json"));
+    assert_eq!(
+        handoff["client_secret"],
+        json!({"status": "written", "file": "app-client-secret.txt"})
+    );
+}
+
+#[test]
+fn live_secrets_of_missing_or_public_clients_are_unavailable() {
+    let kc = Live::start();
+    let workspace = Workspace::new(&[("app.yaml", &oidc_record(REALM, "oidc-app", "app-users"))]);
+    let reason = |workspace: &Workspace| {
+        export_at(&kc.sim.url(), workspace, &["--show-secret"]).success();
+        let out = out_dir(workspace);
+        assert!(!out.join("app-client-secret.txt").exists());
+        let handoff = read_json(&out.join("app-handoff.json"));
+        assert_eq!(handoff["client_secret"]["status"], "unavailable");
+        handoff["client_secret"]["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Not applied yet.
+    assert!(reason(&workspace).contains("run apply first"));
+    // Applied, then turned public behind fedctl's back.
+    kc.fedctl(&workspace, "apply", &["--yes"]).success();
+    let uuid = kc.client("oidc-app")["id"].as_str().unwrap().to_owned();
+    kc.runtime
+        .block_on(
+            kc.admin
+                .put(&["clients", &uuid], &json!({"publicClient": true})),
+        )
+        .unwrap();
+    assert!(reason(&workspace).contains("public client"));
+}
+
+/// SAML and OIDC records: when the SAML part fails, the OIDC files are not written either.
+fn mixed_workspace() -> Workspace {
+    Workspace::new(&[
+        ("app.yaml", &oidc_record(REALM, "oidc-app", "app-users")),
+        ("partner.yaml", &runbook_record(REALM)),
+    ])
+}
+
+/// Text without whitespace and miette's gutter, so that wrapped words (URLs) read whole.
+fn unwrapped(text: &str) -> String {
+    text.split_whitespace().filter(|w| *w != "│").collect()
+}
+
+fn assert_fails_writing_nothing(url: &str, workspace: &Workspace, expected: &[&str]) {
+    let assert = export_at(url, workspace, &[]).code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for text in expected {
+        assert!(
+            unwrapped(&stderr).contains(&unwrapped(text)),
+            "{text:?} not in:\n{stderr}"
+        );
+    }
+    assert!(!out_dir(workspace).exists(), "{stderr}");
+}
+
+#[test]
+fn an_empty_descriptor_is_an_error_naming_its_url_and_writes_nothing() {
+    let kc = Live::start();
+    kc.sim.set_faults(Faults {
+        descriptor_fails: true,
+        ..Faults::default()
+    });
+    let url = format!("{}/realms/{REALM}/protocol/saml/descriptor", kc.sim.url());
+    assert_fails_writing_nothing(&kc.sim.url(), &mixed_workspace(), &[&url, "empty body"]);
+}
+
+/// Serves `body` with 200 to every request, as a proxy's page in front of Keycloak would.
+fn page_server(body: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            // The request is small; its content does not matter.
+            let _ = stream.read(&mut [0; 8192]);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_descriptor_that_is_not_xml_is_an_error_and_writes_nothing() {
+    let url = page_server("<html><body>Down for maintenance</body></html>");
+    let descriptor = format!("{url}/realms/{REALM}/protocol/saml/descriptor");
+    assert_fails_writing_nothing(
+        &url,
+        &mixed_workspace(),
+        &[&descriptor, "root element is html"],
+    );
+}
+
+#[test]
+fn an_unreachable_keycloak_is_an_error_and_writes_nothing() {
+    // A port that was just free: nothing listens there.
+    let url = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    assert_fails_writing_nothing(&url, &mixed_workspace(), &["cannot reach Keycloak", &url]);
 }

@@ -1240,7 +1240,7 @@ fn realm_keys() -> Vec<SigningKey> {
 #[test]
 fn idp_descriptor_has_keycloaks_structure_and_is_schema_valid() {
     let keys = realm_keys();
-    let xml = saml::idp_descriptor("https://idp.example.org/", "acme", &keys[..1], None);
+    let xml = saml::idp_descriptor("https://idp.example.org/", "acme", &keys[..1]);
     let certificate = fedctl::saml::parse_metadata(xml.as_bytes())
         .unwrap()
         .entities[0]
@@ -1286,7 +1286,11 @@ fn idp_descriptor_has_keycloaks_structure_and_is_schema_valid() {
         given_name: Some("IT & Identity".into()),
         email: "it@yourorg.example.org".into(),
     };
-    let xml = saml::idp_descriptor("https://idp.example.org", "acme", &keys, Some(&contact));
+    let xml = saml::add_contact(
+        &saml::idp_descriptor("https://idp.example.org", "acme", &keys),
+        &contact,
+    )
+    .unwrap();
     assert_schema_valid(&xml);
     let metadata = saml::parse_metadata(xml.as_bytes()).unwrap();
     let entity = only(&metadata);
@@ -1311,7 +1315,7 @@ fn contact_is_added_to_a_served_descriptor_at_a_schema_valid_place() {
         email: "mailto:it@yourorg.example.org".into(),
     };
     // Keycloak's descriptor (no contact yet), as the live endpoint serves it.
-    let served = saml::idp_descriptor("https://idp.example.org", "acme", &realm_keys(), None);
+    let served = saml::idp_descriptor("https://idp.example.org", "acme", &realm_keys());
     let enriched = saml::add_contact(&served, &contact).unwrap();
     assert_schema_valid(&enriched);
     assert!(enriched.contains(
@@ -1365,6 +1369,36 @@ fn adding_a_contact_refuses_what_is_not_a_descriptor() {
             MetadataError::NotWellFormed { .. }
         ))
     ));
+}
+
+#[test]
+fn a_served_descriptor_must_be_one_identity_provider() {
+    let served = saml::idp_descriptor("https://idp.example.org", "acme", &realm_keys());
+    let entity = saml::read_idp_descriptor(served.as_bytes()).unwrap();
+    assert_eq!(entity.entity_id, "https://idp.example.org/realms/acme");
+    // Keycloak's answer when it cannot build the descriptor: 200, empty body.
+    for empty in ["", " \r\n"] {
+        assert_eq!(
+            saml::read_idp_descriptor(empty.as_bytes()).unwrap_err(),
+            DescriptorError::Empty
+        );
+    }
+    assert!(matches!(
+        saml::read_idp_descriptor(b"<html><body>Maintenance</body></html>"),
+        Err(DescriptorError::Metadata(MetadataError::NotMetadata { .. }))
+    ));
+    // An SP's metadata, and an aggregate of several entities, are not our IdP.
+    for other in [
+        "entities/python3-saml_metadata_settings1.xml",
+        "entities/python3-saml_entities_metadata.xml",
+    ] {
+        let bytes = std::fs::read(fixture(other)).unwrap();
+        assert_eq!(
+            saml::read_idp_descriptor(&bytes).unwrap_err(),
+            DescriptorError::NotIdp,
+            "{other}"
+        );
+    }
 }
 
 #[test]

@@ -1,13 +1,19 @@
 //! `fedctl export-metadata`: per outbound federation, what we hand the partner — our IdP
 //! metadata (SAML) and a handoff summary in Markdown and JSON ([`handoff`]).
 //!
-//! The shell reads the target once, builds every file in memory and writes only when all of
-//! them could be built, so a failure never leaves a half export behind. Client secrets are
-//! never printed: with `--show-secret` they go to owner-only files, and nowhere else.
+//! One flow for both kinds of target. The shell reads our side once ([`OurSide`]): the IdP
+//! descriptor (Keycloak's own from a live target, one request per run; generated from the
+//! realm's keys for a realm file) and the client secrets `--show-secret` asks for. Every file
+//! is then built in memory from that, and written only when all of them could be built, so a
+//! failure never leaves a half export behind. Client secrets are never printed: with
+//! `--show-secret` they go to owner-only files, and nowhere else.
 
 mod handoff;
+mod live;
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -17,13 +23,14 @@ use serde_json::Value;
 use self::handoff::ClientSecret;
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::{AnyTarget, open_target, records_realm};
+use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::error::Error;
 use crate::fsutil::{self, Mode, WriteError};
+use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::profile::AttributeProfile;
-use crate::record::{Direction, LoadedRecord, Protocol};
-use crate::saml::{self, Contact, MetadataError, SigningKey};
+use crate::record::{Direction, Federation, LoadedRecord, Protocol};
+use crate::saml::{self, Contact, DescriptorError, Entity, SigningKey};
 use crate::target::{Target, TargetError};
 
 #[derive(Debug, clap::Args)]
@@ -39,7 +46,7 @@ pub struct Args {
     pub out: PathBuf,
 
     /// Also write each OIDC client secret to its own owner-only (0600) file. Secrets are
-    /// never printed.
+    /// never printed. Realm files mask secrets: read them from a live Keycloak.
     #[arg(long)]
     pub show_secret: bool,
 }
@@ -69,15 +76,6 @@ pub enum ExportError {
     )]
     NoSigningKey { target: String },
 
-    #[error("export-metadata reads realm files only, not live targets, for now")]
-    #[diagnostic(
-        code(fedctl::export::live_target),
-        help(
-            "export the realm with `kc.sh export --realm NAME --file FILE` and pass --realm-file FILE"
-        )
-    )]
-    LiveTarget,
-
     #[error(
         "record {record}: your_entity_id {entity_id:?} is not of the form https://HOST/realms/REALM"
     )]
@@ -88,12 +86,12 @@ pub enum ExportError {
     #[diagnostic(code(fedctl::export::keys))]
     Keys(#[from] KeysError),
 
-    #[error("record {record}: our IdP metadata does not read back as SAML metadata")]
-    #[diagnostic(code(fedctl::export::metadata))]
-    Metadata {
-        record: String,
+    #[error("our IdP descriptor ({origin}) cannot be handed to partners")]
+    #[diagnostic(code(fedctl::export::descriptor))]
+    Descriptor {
+        origin: String,
         #[source]
-        source: MetadataError,
+        source: DescriptorError,
     },
 
     #[error("cannot create the output directory {}", path.display())]
@@ -127,15 +125,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         return Err(ExportError::NothingToExport.into());
     }
     let target = open_target(&args.target, records_realm(&set).as_deref())?;
-    let ours = OurSide::read(&target)?;
+    let ours = OurSide::read(&target, &Wanted::of(&outbound, args.show_secret))?;
     let mut files = Vec::new();
     for record in outbound {
-        files.extend(export_record(
-            record,
-            &set.profile,
-            &ours,
-            args.show_secret,
-        )?);
+        files.extend(export_record(record, &set.profile, &ours)?);
     }
     write_all(&args.out, &files)?;
     println!("Wrote {} files to {}:", files.len(), args.out.display());
@@ -145,81 +138,152 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     Ok(Exit::SUCCESS)
 }
 
-/// What the target tells about our side of the federations.
+/// What the records need from the target, so it is read for that and nothing else.
+struct Wanted {
+    /// Our IdP descriptor, for SAML federations.
+    descriptor: bool,
+    /// The clientIds whose secrets `--show-secret` asks for.
+    secrets: BTreeSet<String>,
+}
+
+impl Wanted {
+    fn of(records: &[&LoadedRecord], show_secret: bool) -> Wanted {
+        let federations = || records.iter().map(|r| &r.record.federation);
+        Wanted {
+            descriptor: federations().any(|f| f.protocol == Protocol::Saml),
+            secrets: federations()
+                .filter(|_| show_secret)
+                .filter_map(secret_client_id)
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// The clientId of a federation whose client authenticates with a secret Keycloak generates.
+fn secret_client_id(federation: &Federation) -> Option<&str> {
+    (federation.technical.client_id.as_deref()).filter(|_| handoff::uses_client_secret(federation))
+}
+
+/// Our side of the federations, read from the target once, before any file is built.
 struct OurSide {
-    describe: String,
     realm: String,
-    /// The keys Keycloak's IdP descriptor lists, in its order.
-    signing_keys: Vec<SigningKey>,
-    /// ClientRepresentation JSON objects (for OIDC client secrets).
-    clients: Vec<Value>,
+    /// Our IdP descriptor, read when a SAML federation wants it.
+    descriptor: Option<Descriptor>,
+    secrets: Secrets,
+}
+
+/// The secrets `--show-secret` asks for, by clientId, or why each cannot be had. A clientId
+/// that is absent was not asked for.
+type Secrets = BTreeMap<String, Result<Secret, String>>;
+
+/// Where our IdP descriptor comes from.
+enum Descriptor {
+    /// A realm file knows the realm's keys but not the server: the descriptor is generated in
+    /// Keycloak's structure for the server URL each record names. Never without keys.
+    Generated {
+        target: String,
+        realm: String,
+        keys: Vec<SigningKey>,
+    },
+    /// A live Keycloak serves its own, as fetched from `url`.
+    Served { url: String, body: Vec<u8> },
+}
+
+impl Descriptor {
+    /// The descriptor as Keycloak serves it to partners of `server_url`.
+    fn served(&self, server_url: &str) -> Cow<'_, [u8]> {
+        match self {
+            Descriptor::Generated { realm, keys, .. } => {
+                Cow::Owned(saml::idp_descriptor(server_url, realm, keys).into_bytes())
+            }
+            Descriptor::Served { body, .. } => Cow::Borrowed(body),
+        }
+    }
+
+    /// Where it comes from, for messages.
+    fn origin(&self) -> String {
+        match self {
+            Descriptor::Generated { target, .. } => format!("generated from {target}"),
+            Descriptor::Served { url, .. } => format!("served at {url}"),
+        }
+    }
 }
 
 impl OurSide {
-    fn read(target: &AnyTarget) -> Result<OurSide, ExportError> {
+    fn read(target: &AnyTarget, wanted: &Wanted) -> Result<OurSide, Error> {
         let describe = target.describe();
         let realm = target.realm().to_owned();
-        match target {
+        let (descriptor, secrets) = match target {
             AnyTarget::File(file) => {
                 let document = file.document();
-                let clients = match document.get("clients") {
-                    Some(Value::Array(clients)) => clients.clone(),
-                    _ => Vec::new(),
-                };
-                Ok(OurSide {
-                    describe,
-                    realm,
-                    signing_keys: descriptor_keys(&keys::from_realm_export(&document)?),
-                    clients,
-                })
+                let descriptor = wanted
+                    .descriptor
+                    .then(|| generated_descriptor(&document, &describe, &realm))
+                    .transpose()?;
+                let clients = document.get("clients").and_then(Value::as_array);
+                let secrets = (wanted.secrets.iter())
+                    .map(|id| (id.clone(), exported_secret(clients, id, &describe)))
+                    .collect();
+                (descriptor, secrets)
             }
-            // Live targets land separately; until this command reads Keycloak's descriptor
-            // through them, they get a clear refusal instead of a build break.
-            #[allow(unreachable_patterns)]
-            _ => Err(ExportError::LiveTarget),
-        }
+            AnyTarget::Keycloak(keycloak) => {
+                block_on(live::read(keycloak.client(), wanted, &describe))
+                    .map_err(TargetError::from)?
+            }
+        };
+        Ok(OurSide {
+            realm,
+            descriptor,
+            secrets,
+        })
     }
+}
 
-    fn idp_metadata(
-        &self,
-        server_url: &str,
-        contact: Option<&Contact>,
-    ) -> Result<String, ExportError> {
-        if self.signing_keys.is_empty() {
-            return Err(ExportError::NoSigningKey {
-                target: self.describe.clone(),
-            });
-        }
-        Ok(saml::idp_descriptor(
-            server_url,
-            &self.realm,
-            &self.signing_keys,
-            contact,
-        ))
+/// The descriptor Keycloak would serve for the realm file's keys; without a usable key there
+/// is nothing to hand over.
+fn generated_descriptor(
+    document: &Value,
+    target: &str,
+    realm: &str,
+) -> Result<Descriptor, ExportError> {
+    let keys = descriptor_keys(&keys::from_realm_export(document)?);
+    if keys.is_empty() {
+        return Err(ExportError::NoSigningKey {
+            target: target.to_owned(),
+        });
     }
+    Ok(Descriptor::Generated {
+        target: target.to_owned(),
+        realm: realm.to_owned(),
+        keys,
+    })
+}
 
-    /// The client's secret, or why it cannot be had.
-    fn client_secret(&self, client_id: &str) -> Result<&str, String> {
-        let client = self
-            .clients
-            .iter()
-            .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
-            .ok_or_else(|| {
-                format!(
-                    "client {client_id} does not exist in {} yet (run apply first)",
-                    self.describe
-                )
-            })?;
-        match client.get("secret").and_then(Value::as_str) {
-            // Keycloak masks secrets in exports; the mask is not the secret.
-            Some(secret) if !secret.is_empty() && secret.chars().any(|c| c != '*') => Ok(secret),
-            _ => Err(format!(
-                "{} holds no readable secret for {client_id} (realm exports mask secrets): \
-                 the secret is not available offline; read it from the admin console or \
-                 export from a live Keycloak",
-                self.describe
-            )),
+/// Why a client's secret cannot be had: it does not exist on the target.
+fn missing_client(client_id: &str, target: &str) -> String {
+    format!("client {client_id} does not exist in {target} yet (run apply first)")
+}
+
+/// A client's secret as a realm export holds it, or why it cannot be had.
+fn exported_secret(
+    clients: Option<&Vec<Value>>,
+    client_id: &str,
+    target: &str,
+) -> Result<Secret, String> {
+    let client = (clients.into_iter().flatten())
+        .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
+        .ok_or_else(|| missing_client(client_id, target))?;
+    match client.get("secret").and_then(Value::as_str) {
+        // Keycloak masks secrets in exports; the mask is not the secret.
+        Some(secret) if !secret.is_empty() && secret.chars().any(|c| c != '*') => {
+            Ok(Secret::new(secret))
         }
+        _ => Err(format!(
+            "{target} holds no readable secret for {client_id} (realm exports mask secrets): \
+             the secret is not available offline; read it from the admin console or \
+             export from a live Keycloak"
+        )),
     }
 }
 
@@ -252,11 +316,11 @@ fn descriptor_keys(keys: &[RealmKey]) -> Vec<SigningKey> {
         .collect()
 }
 
+/// A record's files, built from what the target said (pure).
 fn export_record(
     record: &LoadedRecord,
     profile: &AttributeProfile,
     ours: &OurSide,
-    show_secret: bool,
 ) -> Result<Vec<OutFile>, Error> {
     let federation = &record.record.federation;
     let entity_id = &federation.technical.your_entity_id;
@@ -274,37 +338,13 @@ fn export_record(
     let mut files = Vec::new();
     let summary = match federation.protocol {
         Protocol::Saml => {
-            let name = format!("{}-idp-metadata.xml", record.id);
-            let contact = federation
-                .contacts
-                .your_technical
-                .as_ref()
-                .map(|email| Contact {
-                    given_name: None,
-                    email: email.clone(),
-                });
-            let xml = ours.idp_metadata(&server_url(entity_id), contact.as_ref())?;
-            let metadata =
-                saml::parse_metadata(xml.as_bytes()).map_err(|source| ExportError::Metadata {
-                    record: record.id.clone(),
-                    source,
-                })?;
-            let summary = metadata
-                .entities
-                .first()
-                .map(|idp| handoff::saml(&record.id, federation, profile, idp, &name));
-            files.push(OutFile {
-                name,
-                contents: xml.into_bytes(),
-                mode: Mode::KeepExisting,
-            });
-            summary.ok_or_else(|| ExportError::Metadata {
-                record: record.id.clone(),
-                source: MetadataError::Empty,
-            })?
+            let (file, idp) = idp_metadata_file(record, ours)?;
+            let summary = handoff::saml(&record.id, federation, profile, &idp, &file.name);
+            files.push(file);
+            summary
         }
         Protocol::Oidc => {
-            let secret = client_secret(record, ours, show_secret, &mut files);
+            let secret = client_secret(record, ours, &mut files);
             handoff::oidc(&record.id, federation, profile, secret)
         }
     };
@@ -322,37 +362,68 @@ fn export_record(
     Ok(files)
 }
 
-/// Where the OIDC client secret ends up; with `--show-secret` and a readable secret, in an
-/// owner-only file added to `files`.
-fn client_secret(
+/// The record's IdP metadata file, and the descriptor it was made from, parsed.
+fn idp_metadata_file(
     record: &LoadedRecord,
     ours: &OurSide,
-    show_secret: bool,
-    files: &mut Vec<OutFile>,
-) -> ClientSecret {
+) -> Result<(OutFile, Entity), ExportError> {
     let federation = &record.record.federation;
-    if !handoff::uses_client_secret(federation) {
+    let descriptor = (ours.descriptor.as_ref())
+        .expect("OurSide::read reads the descriptor when a SAML federation is exported");
+    let contact = (federation.contacts.your_technical.as_ref()).map(|email| Contact {
+        given_name: None,
+        email: email.clone(),
+    });
+    let served = descriptor.served(&server_url(&federation.technical.your_entity_id));
+    let (xml, idp) =
+        idp_metadata(&served, contact.as_ref()).map_err(|source| ExportError::Descriptor {
+            origin: descriptor.origin(),
+            source,
+        })?;
+    let file = OutFile {
+        name: format!("{}-idp-metadata.xml", record.id),
+        contents: xml,
+        mode: Mode::KeepExisting,
+    };
+    Ok((file, idp))
+}
+
+/// Our IdP metadata for one federation: the descriptor as served, read as partners will read
+/// it (one IdP entity), with our technical contact added.
+fn idp_metadata(
+    served: &[u8],
+    contact: Option<&Contact>,
+) -> Result<(Vec<u8>, Entity), DescriptorError> {
+    let idp = saml::read_idp_descriptor(served)?;
+    let xml = match contact {
+        // It was read, so it is UTF-8 and the conversion is exact.
+        Some(contact) => saml::add_contact(&String::from_utf8_lossy(served), contact)?.into_bytes(),
+        None => served.to_vec(),
+    };
+    Ok((xml, idp))
+}
+
+/// Where the OIDC client secret ends up; when it was read, in an owner-only file added to
+/// `files`.
+fn client_secret(record: &LoadedRecord, ours: &OurSide, files: &mut Vec<OutFile>) -> ClientSecret {
+    let Some(client_id) = secret_client_id(&record.record.federation) else {
         return ClientSecret::NotUsed;
-    }
-    if !show_secret {
-        return ClientSecret::Withheld;
-    }
-    let client_id = federation
-        .technical
-        .client_id
-        .as_deref()
-        .unwrap_or_default();
-    match ours.client_secret(client_id) {
-        Ok(secret) => {
+    };
+    match ours.secrets.get(client_id) {
+        // Not asked for: no --show-secret.
+        None => ClientSecret::Withheld,
+        Some(Ok(secret)) => {
             let name = format!("{}-client-secret.txt", record.id);
             files.push(OutFile {
                 name: name.clone(),
-                contents: format!("{secret}\n").into_bytes(),
+                contents: format!("{}\n", secret.expose()).into_bytes(),
                 mode: Mode::PrivateOwnerOnly,
             });
             ClientSecret::Written { file: name }
         }
-        Err(reason) => ClientSecret::Unavailable { reason },
+        Some(Err(reason)) => ClientSecret::Unavailable {
+            reason: reason.clone(),
+        },
     }
 }
 

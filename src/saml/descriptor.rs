@@ -1,13 +1,15 @@
 //! Our IdP metadata for partners: the descriptor Keycloak publishes at
 //! `{server}/realms/{realm}/protocol/saml/descriptor` (keycloak-admin-api.md §7.1), generated
-//! for a realm-file target, and a technical contact added to it.
+//! for a realm-file target, read back as partners will read it, and a technical contact added
+//! to it.
 
 use std::fmt::Write;
 
 use base64::Engine;
 use quick_xml::escape::escape;
 
-use super::model::binding;
+use super::model::{Entity, binding};
+use super::parse::parse_metadata;
 use super::xml::{Cursor, Item, MD, MetadataError, Ns};
 
 /// A realm signing key as the descriptor lists it.
@@ -27,7 +29,7 @@ pub struct Contact {
     pub email: String,
 }
 
-/// Why a contact could not be added to a descriptor.
+/// Why a descriptor cannot be handed to partners as our IdP metadata.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DescriptorError {
     #[error(
@@ -38,6 +40,8 @@ pub enum DescriptorError {
     Metadata(#[from] MetadataError),
     #[error("the IdP descriptor's root is {found}, not an md:EntityDescriptor")]
     NotEntityDescriptor { found: String },
+    #[error("the IdP descriptor does not describe one entity with an identity provider role")]
+    NotIdp,
 }
 
 const NAME_ID_FORMATS: [&str; 4] = [
@@ -62,15 +66,10 @@ const SSO_BINDINGS: [&str; 4] = [
 
 /// The realm's IdP descriptor with the structure Keycloak serves: entityID
 /// `{server}/realms/{realm}`, one signing KeyDescriptor per key (active first, as given), the
-/// artifact resolution service, 4 SLO endpoints, 4 NameID formats, 4 SSO endpoints; plus the
-/// technical contact when given. `server_url` is the server's public (frontend) URL; the realm
-/// name is used as written, as Keycloak realm names are URL-safe in practice.
-pub fn idp_descriptor(
-    server_url: &str,
-    realm: &str,
-    signing_keys: &[SigningKey],
-    contact: Option<&Contact>,
-) -> String {
+/// artifact resolution service, 4 SLO endpoints, 4 NameID formats, 4 SSO endpoints.
+/// `server_url` is the server's public (frontend) URL; the realm name is used as written, as
+/// Keycloak realm names are URL-safe in practice.
+pub fn idp_descriptor(server_url: &str, realm: &str, signing_keys: &[SigningKey]) -> String {
     let issuer = format!("{}/realms/{realm}", server_url.trim_end_matches('/'));
     let endpoint = escape(format!("{issuer}/protocol/saml")).into_owned();
     let mut xml = String::new();
@@ -117,12 +116,21 @@ pub fn idp_descriptor(
             "    <md:SingleSignOnService Binding=\"{binding}\" Location=\"{endpoint}\"/>"
         );
     }
-    xml.push_str("  </md:IDPSSODescriptor>\n");
-    if let Some(contact) = contact {
-        let _ = writeln!(xml, "  {}", contact_person(Some("md"), contact));
-    }
-    xml.push_str("</md:EntityDescriptor>\n");
+    xml.push_str("  </md:IDPSSODescriptor>\n</md:EntityDescriptor>\n");
     xml
+}
+
+/// Reads a descriptor as partners will: it must be one entity with an IdP role. Empty gets an
+/// error of its own, because that is how Keycloak reports that it could not build one (200
+/// with an empty body, keycloak-admin-api.md §7.1).
+pub fn read_idp_descriptor(descriptor: &[u8]) -> Result<Entity, DescriptorError> {
+    if descriptor.trim_ascii().is_empty() {
+        return Err(DescriptorError::Empty);
+    }
+    match <[Entity; 1]>::try_from(parse_metadata(descriptor)?.entities) {
+        Ok([entity]) if entity.idp.is_some() => Ok(entity),
+        _ => Err(DescriptorError::NotIdp),
+    }
 }
 
 /// Adds our technical contact to a descriptor Keycloak served. The schema wants

@@ -10,8 +10,9 @@
 //!   converter would.
 //! - [`verify_signature`] checks the document's XML signature against a configured signer with
 //!   the `xmlsec1` tool, and that the signature covers the whole document.
-//! - [`idp_descriptor`] writes our IdP metadata in Keycloak's structure; [`add_contact`] adds
-//!   our technical contact to a descriptor Keycloak served.
+//! - [`idp_descriptor`] writes the IdP descriptor Keycloak would serve for a realm;
+//!   [`read_idp_descriptor`] reads a served one back as partners will; [`add_contact`] adds our
+//!   technical contact to it.
 
 mod descriptor;
 mod model;
@@ -21,7 +22,9 @@ mod signature;
 mod sp_settings;
 mod xml;
 
-pub use descriptor::{Contact, DescriptorError, SigningKey, add_contact, idp_descriptor};
+pub use descriptor::{
+    Contact, DescriptorError, SigningKey, add_contact, idp_descriptor, read_idp_descriptor,
+};
 pub use model::{
     CertProblem, ContactPerson, Endpoint, Entity, Finding, FindingKind, IdpDescriptor,
     KeyDescriptor, KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role,

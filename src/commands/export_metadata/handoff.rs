@@ -1,7 +1,7 @@
 //! The handoff summary: what a partner needs from us to finish its side of a federation, as
 //! JSON for tools and Markdown for people. Pure: built from the record, the attribute profile
-//! and, for SAML, our IdP metadata exactly as exported, so the summary cannot disagree with
-//! the XML file handed over beside it.
+//! and, for SAML, our IdP descriptor exactly as served (the XML file handed over beside it is
+//! that descriptor plus our contact), so the summary cannot disagree with the file.
 
 use std::fmt::Write;
 
@@ -111,7 +111,7 @@ pub struct Contacts {
     pub partner: Option<String>,
 }
 
-/// The handoff of an outbound SAML federation; `idp` is our exported IdP metadata, parsed.
+/// The handoff of an outbound SAML federation; `idp` is our IdP descriptor, parsed.
 pub fn saml(
     record_id: &str,
     federation: &Federation,

@@ -1,6 +1,8 @@
 //! The admin REST client: every request of one realm goes through [`AdminClient::send`],
 //! which adds the bearer token, bounds concurrency, retries transient failures and renews the
-//! token once on a 401. Bodies are never logged (client representations carry secrets).
+//! token once on a 401. Bodies are never logged (client representations carry secrets). The
+//! realm's public endpoints are read through [`AdminClient::get_public`], the same way minus
+//! the token.
 
 use std::time::Instant;
 
@@ -11,7 +13,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::auth::TokenSource;
-use super::connection::Connection;
+use super::connection::{Connection, join};
 use super::error::{ApiError, error_message};
 use super::retry::{self, Attempt, Replay, RetryPolicy};
 use super::secret::Secret;
@@ -25,6 +27,8 @@ pub struct AdminClient {
     http: reqwest::Client,
     /// `{server}/admin/realms/{realm}`.
     admin: Url,
+    /// `{server}/realms/{realm}`: the realm's public endpoints.
+    public: Url,
     auth: TokenSource,
     retry: RetryPolicy,
     permits: Semaphore,
@@ -71,6 +75,18 @@ impl<'a> Request<'a> {
     }
 }
 
+/// One HTTP exchange as [`AdminClient::attempt`] sends it, admin or public.
+struct Call<'a> {
+    method: &'a Method,
+    url: Url,
+    body: Option<&'a Value>,
+    /// `None` for public endpoints.
+    bearer: Option<&'a Secret>,
+    accept: &'a str,
+    /// For messages and logs: `POST /clients`, or a public endpoint's URL.
+    what: String,
+}
+
 /// A successful answer.
 pub struct Reply {
     location: Option<String>,
@@ -112,8 +128,10 @@ impl AdminClient {
     pub fn connect(connection: &Connection) -> Result<AdminClient, TargetError> {
         let http = connection.http_client()?;
         let retry = RetryPolicy::default();
-        let admin = Connection::admin_url(&connection.server, &connection.realm);
+        let server = &connection.server;
         Ok(AdminClient {
+            admin: Connection::admin_url(server, &connection.realm),
+            public: join(server, &["realms", &connection.realm]),
             auth: TokenSource::new(
                 http.clone(),
                 &connection.server,
@@ -122,7 +140,6 @@ impl AdminClient {
                 retry,
             ),
             http,
-            admin,
             retry,
             permits: Semaphore::new(connection.concurrency.max(1)),
         })
@@ -148,33 +165,67 @@ impl AdminClient {
         request: &Request<'_>,
         token: &Secret,
     ) -> Result<Reply, ApiError> {
-        let url = self.url(request);
+        let mut url = join(&self.admin, request.path);
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query);
+        }
+        let call = Call {
+            method: &request.method,
+            url,
+            body: request.body,
+            bearer: Some(token),
+            accept: "application/json",
+            what: request.describe(),
+        };
         retry::with_retries(self.retry, request.replay, async |retries| {
-            self.attempt(request, &url, token, retries > 0).await
+            self.attempt(&call, retries > 0).await
         })
         .await
     }
 
-    async fn attempt(
-        &self,
-        request: &Request<'_>,
-        url: &Url,
-        token: &Secret,
-        retried: bool,
-    ) -> Attempt<Reply, ApiError> {
+    /// GETs a public endpoint of the realm, `{server}/realms/{realm}/{path}` (the SAML IdP
+    /// descriptor), asking for `accept`. No bearer token: the endpoint takes none, and a token
+    /// goes nowhere it is not needed. Otherwise as an admin request: the same HTTP client (TLS
+    /// verification, `--ca-cert`, no redirects, timeouts), retries and concurrency bound.
+    pub async fn get_public(&self, path: &[&str], accept: &str) -> Result<Bytes, ApiError> {
+        let _permit = self.permits.acquire().await.expect("never closed");
+        let url = self.public_url(path);
+        let call = Call {
+            method: &Method::GET,
+            what: format!("GET {url}"),
+            url,
+            body: None,
+            bearer: None,
+            accept,
+        };
+        retry::with_retries(self.retry, Replay::Always, async |retries| {
+            self.attempt(&call, retries > 0).await
+        })
+        .await
+        .map(|reply| reply.body)
+    }
+
+    /// Where [`AdminClient::get_public`] sends its GET, for messages about the answer.
+    pub fn public_url(&self, path: &[&str]) -> Url {
+        join(&self.public, path)
+    }
+
+    async fn attempt(&self, call: &Call<'_>, retried: bool) -> Attempt<Reply, ApiError> {
         let started = Instant::now();
         let mut builder = self
             .http
-            .request(request.method.clone(), url.clone())
-            .bearer_auth(token.expose())
-            .header(header::ACCEPT, "application/json");
-        if let Some(body) = request.body {
+            .request(call.method.clone(), call.url.clone())
+            .header(header::ACCEPT, call.accept);
+        if let Some(token) = call.bearer {
+            builder = builder.bearer_auth(token.expose());
+        }
+        if let Some(body) = call.body {
             builder = builder.json(body);
         }
         let response = match builder.send().await {
             Ok(response) => response,
             Err(error) => {
-                tracing::debug!(request = %request.describe(), %error, "request failed");
+                tracing::debug!(request = %call.what, %error, "request failed");
                 return ApiError::transport_attempt(&error);
             }
         };
@@ -190,7 +241,7 @@ impl AdminClient {
             Err(error) => return ApiError::transport_attempt(&error),
         };
         tracing::debug!(
-            request = %request.describe(),
+            request = %call.what,
             status = status.as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             retried,
@@ -199,7 +250,7 @@ impl AdminClient {
             return Attempt::Done(Reply { location, body });
         }
         let error = ApiError::Status {
-            request: request.describe(),
+            request: call.what.clone(),
             status: status.as_u16(),
             message: error_message(&body),
             retried,
@@ -214,18 +265,6 @@ impl AdminClient {
             };
         }
         Attempt::Failed(error)
-    }
-
-    fn url(&self, request: &Request<'_>) -> Url {
-        let mut url = self.admin.clone();
-        url.path_segments_mut()
-            .expect("http(s) URLs have a path")
-            .pop_if_empty()
-            .extend(request.path);
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(request.query);
-        }
-        url
     }
 
     /// GET as JSON.
@@ -300,3 +339,4 @@ impl AdminClient {
         }
     }
 }
+

@@ -92,13 +92,7 @@ impl Connection {
 
     /// `{server}/admin/realms/{realm}`: the root of the realm's admin API.
     pub fn admin_url(server: &Url, realm: &str) -> Url {
-        let mut admin = server.clone();
-        admin
-            .path_segments_mut()
-            .expect("http(s) URLs have a path")
-            .pop_if_empty()
-            .extend(["admin", "realms", realm]);
-        admin
+        join(server, &["admin", "realms", realm])
     }
 
     /// The HTTP client: TLS verification on (plus `ca_cert`), no redirects (a bearer token
@@ -111,6 +105,16 @@ impl Connection {
             .pool_max_idle_per_host(self.concurrency);
         http::build(builder).map_err(setup)
     }
+}
+
+/// `root` with path segments appended (each percent-encoded as needed).
+pub fn join(root: &Url, segments: &[&str]) -> Url {
+    let mut url = root.clone();
+    url.path_segments_mut()
+        .expect("http(s) URLs have a path")
+        .pop_if_empty()
+        .extend(segments);
+    url
 }
 
 #[cfg(test)]

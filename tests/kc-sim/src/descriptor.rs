@@ -87,12 +87,17 @@ async fn saml_descriptor(
 ) -> ApiResult {
     let store = app.read();
     let r = store.realms.get(&realm).ok_or_else(no_realm)?;
-    let keys = realm_keys(&app, r);
-    let body = idp_descriptor(
-        &base_url(&headers),
-        &realm,
-        &[(keys.sig.kid.clone(), keys.sig.cert_b64.clone())],
-    );
+    // Keycloak logs the failure and returns an empty string with status 200.
+    let body = if app.faults.get().descriptor_fails {
+        String::new()
+    } else {
+        let keys = realm_keys(&app, r);
+        idp_descriptor(
+            &base_url(&headers),
+            &realm,
+            &[(keys.sig.kid.clone(), keys.sig.cert_b64.clone())],
+        )
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "application/xml;charset=UTF-8"),

@@ -1,6 +1,6 @@
 //! Fault injection (`POST /_sim/faults`, command-line flags): latency, jitter,
-//! random failures with chosen statuses, dropped connections, and failing the
-//! n-th request of a route.
+//! random failures with chosen statuses, dropped connections, failing the
+//! n-th request of a route, and Keycloak's own failure of the SAML descriptor.
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -24,6 +24,10 @@ pub struct Faults {
     pub drop_rate: f64,
     /// Fail exactly the n-th request (1-based, counted from when this was set) of one route.
     pub fail_nth: Option<FailNth>,
+    /// Keycloak cannot build the SAML IdP descriptor (e.g. a realm key it cannot encode):
+    /// `/realms/{realm}/protocol/saml/descriptor` answers 200 with an empty body, as Keycloak
+    /// does (keycloak-admin-api.md §7.1).
+    pub descriptor_fails: bool,
 }
 
 /// Fails the `n`-th request matching `route` (`"<METHOD> <template>"`, e.g.

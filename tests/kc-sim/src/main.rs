@@ -74,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             fail_statuses: args.fail_statuses,
             retry_after_secs: args.retry_after,
             drop_rate: args.drop_rate,
-            fail_nth: None,
+            ..Faults::default()
         });
     if let Some(secs) = args.token_lifespan {
         builder = builder.token_lifespan(Duration::from_secs(secs));

@@ -79,6 +79,41 @@ async fn fail_nth_fails_exactly_the_nth_matching_request() {
 }
 
 #[tokio::test]
+async fn a_failing_descriptor_is_an_empty_200_as_in_keycloak() {
+    let kc = Kc::start().await;
+    let descriptor = kc.url("/realms/master/protocol/saml/descriptor");
+    kc.sim.set_faults(Faults {
+        descriptor_fails: true,
+        ..Faults::default()
+    });
+    let r = kc.http.get(&descriptor).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/xml;charset=UTF-8");
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    assert_eq!(r.text().await.unwrap(), "");
+    // Only the descriptor: the admin API and OIDC discovery still answer.
+    assert_eq!(kc.get("/master/clients").await.status, 200);
+    let discovery = kc
+        .http
+        .get(kc.url("/realms/master/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(discovery.status(), 200);
+    // An unknown realm is still a 404, as the realm lookup comes first.
+    let r = kc
+        .http
+        .get(kc.url("/realms/nope/protocol/saml/descriptor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    kc.sim.clear_faults();
+    let r = kc.http.get(&descriptor).send().await.unwrap();
+    assert!(r.text().await.unwrap().starts_with("<md:EntityDescriptor"));
+}
+
+#[tokio::test]
 async fn request_counts_by_route_template() {
     let kc = Kc::start().await;
     kc.sim.reset_counts();
