@@ -3,8 +3,9 @@
 //! owner-only file, and failures that write nothing.
 
 mod common;
+#[path = "common/web_server.rs"]
+mod web_server;
 
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +17,7 @@ use fedctl::keycloak::admin::secret::Secret;
 use fedctl::keycloak::admin::{Connection, Credentials};
 use kc_sim::{Faults, Simulator};
 use serde_json::{Value, json};
+use web_server::{Reply, WebServer};
 
 const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
 const SECRET: &str = "s3cr3t-Value-4711";
@@ -364,7 +366,16 @@ fn live_saml_export_is_keycloaks_descriptor_with_our_contact() {
     let kc = Live::start();
     let workspace = Workspace::new(&[("partner.yaml", &runbook_record(REALM))]);
     kc.fedctl(&workspace, "apply", &["--yes"]).success();
-    export_at(&kc.sim.url(), &workspace, &[]).success();
+    let exported = export_at(&kc.sim.url(), &workspace, &[]).success();
+    // The record names the production host; the simulator serves another one.
+    let stderr = String::from_utf8_lossy(&exported.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(&format!(
+            "warning: partner: our IdP's entityID is \"{}/realms/{REALM}\", but your_entity_id is \"https://idp.yourorg.example.org/realms/{REALM}\"",
+            kc.sim.url()
+        )),
+        "{stderr}"
+    );
 
     let out = out_dir(&workspace);
     let xml_path = out.join("partner-idp-metadata.xml");
@@ -559,29 +570,15 @@ fn an_empty_descriptor_is_an_error_naming_its_url_and_writes_nothing() {
     assert_fails_writing_nothing(&kc.sim.url(), &mixed_workspace(), &[&url, "empty body"]);
 }
 
-/// Serves `body` with 200 to every request, as a proxy's page in front of Keycloak would.
-fn page_server(body: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            // The request is small; its content does not matter.
-            let _ = stream.read(&mut [0; 8192]);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
-}
-
 #[test]
 fn a_descriptor_that_is_not_xml_is_an_error_and_writes_nothing() {
-    let url = page_server("<html><body>Down for maintenance</body></html>");
-    let descriptor = format!("{url}/realms/{REALM}/protocol/saml/descriptor");
+    // A proxy's page in front of Keycloak.
+    let server = WebServer::http();
+    let path = format!("/realms/{REALM}/protocol/saml/descriptor");
+    let mut page = Reply::ok("<html><body>Down for maintenance</body></html>");
+    page.headers = vec![("Content-Type".into(), "text/html".into())];
+    server.route(&path, vec![page]);
+    let (url, descriptor) = (server.base.clone(), server.url(&path));
     assert_fails_writing_nothing(
         &url,
         &mixed_workspace(),

@@ -339,6 +339,15 @@ fn export_record(
     let summary = match federation.protocol {
         Protocol::Saml => {
             let (file, idp) = idp_metadata_file(record, ours)?;
+            if idp.entity_id != *entity_id {
+                // The partner trusts what the descriptor says; a record that says otherwise
+                // (another hostname, a proxy) describes a federation that will not work.
+                eprintln!(
+                    "warning: {}: our IdP's entityID is {:?}, but your_entity_id is {entity_id:?}; \
+                     the partner will be configured with the former",
+                    record.id, idp.entity_id
+                );
+            }
             let summary = handoff::saml(&record.id, federation, profile, &idp, &file.name);
             files.push(file);
             summary

@@ -1,6 +1,7 @@
 //! A small web server for tests that fetch from URLs (partner metadata): static responses
 //! per path, over plain http or https with a certificate from a test CA, counting requests.
 //! HTTP/1.1 with `Connection: close`, which is all reqwest needs.
+#![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
