@@ -4,7 +4,7 @@
 //! defaults); an object fedctl did not create is a conflict unless `--adopt`; objects whose
 //! record is gone are orphans, deleted only with `--prune`; nothing unmarked is ever deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -700,41 +700,46 @@ impl Differ<'_> {
     /// Managed objects whose record is gone, and objects a loaded record no longer wants.
     fn orphans(&mut self) {
         let (observed, desired) = (self.observed, &self.desired.state);
-        let clients = observed
-            .clients
-            .iter()
-            .filter(|(id, _)| !desired.clients.contains_key(*id))
-            .filter_map(|(id, client)| {
-                let object = ObjectRef::Client {
-                    client_id: id.clone(),
-                };
-                let operation = Operation::DeleteClient {
-                    client_id: id.clone(),
-                };
-                Some((client.owner()?.to_owned(), object, operation))
-            });
-        let flows = observed
-            .flows
-            .iter()
-            .filter(|(alias, _)| !desired.flows.contains_key(*alias))
-            .filter_map(|(alias, flow)| {
-                let object = ObjectRef::Flow {
-                    alias: alias.clone(),
-                };
-                let operation = Operation::DeleteFlow {
-                    alias: alias.clone(),
-                };
-                Some((flow.owner()?.to_owned(), object, operation))
-            });
-        let groups = observed
-            .groups
-            .iter()
-            .filter(|(path, _)| !desired.groups.contains_key(*path))
-            .filter_map(|(path, group)| {
-                let object = ObjectRef::Group { path: path.clone() };
-                let operation = Operation::DeleteGroup { path: path.clone() };
-                Some((group.owners().into_iter().next()?, object, operation))
-            });
+        let clients = unwanted(
+            &observed.clients,
+            &desired.clients,
+            |client| client.owner().map(str::to_owned),
+            |id| {
+                let client_id = id.to_owned();
+                (
+                    ObjectRef::Client {
+                        client_id: client_id.clone(),
+                    },
+                    Operation::DeleteClient { client_id },
+                )
+            },
+        );
+        let flows = unwanted(
+            &observed.flows,
+            &desired.flows,
+            |flow| flow.owner().map(str::to_owned),
+            |alias| {
+                let alias = alias.to_owned();
+                (
+                    ObjectRef::Flow {
+                        alias: alias.clone(),
+                    },
+                    Operation::DeleteFlow { alias },
+                )
+            },
+        );
+        let groups = unwanted(
+            &observed.groups,
+            &desired.groups,
+            |group| group.owners().into_iter().next(),
+            |path| {
+                let path = path.to_owned();
+                (
+                    ObjectRef::Group { path: path.clone() },
+                    Operation::DeleteGroup { path },
+                )
+            },
+        );
         let found: Vec<_> = clients.chain(flows).chain(groups).collect();
         for (owner, object, operation) in found {
             self.orphan_or_delete(&owner, object, operation);
@@ -869,6 +874,24 @@ fn mapper_changes(have: &state::Mapper, want: &state::Mapper) -> Vec<FieldChange
         }
     }
     changes
+}
+
+/// The observed objects of one kind that the desired state lacks, each with the record that
+/// owns it and its deletion; objects no record owns are never fedctl's to delete.
+fn unwanted<'a, T, D>(
+    observed: &'a BTreeMap<String, T>,
+    desired: &'a BTreeMap<String, D>,
+    owner: impl Fn(&T) -> Option<String> + 'a,
+    deletion: impl Fn(&str) -> (ObjectRef, Operation) + 'a,
+) -> impl Iterator<Item = (String, ObjectRef, Operation)> + 'a {
+    observed
+        .iter()
+        .filter(|(key, _)| !desired.contains_key(*key))
+        .filter_map(move |(key, object)| {
+            let owner = owner(object)?;
+            let (object, operation) = deletion(key);
+            Some((owner, object, operation))
+        })
 }
 
 #[cfg(test)]
