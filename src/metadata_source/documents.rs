@@ -33,8 +33,13 @@ impl Location {
         Location::parse(text, |path| PathBuf::from(path))
     }
 
+    /// Whether a location is written as a URL; anything else is a file path.
+    pub fn written_as_url(text: &str) -> bool {
+        text.contains("://")
+    }
+
     fn parse(text: &str, path: impl FnOnce(&str) -> PathBuf) -> Result<Location, url::ParseError> {
-        if text.contains("://") {
+        if Location::written_as_url(text) {
             Url::parse(text).map(Location::Url)
         } else {
             Ok(Location::File(path(text)))

@@ -128,7 +128,7 @@ fn metadata_of(record: &LoadedRecord) -> Option<&str> {
 
 /// Whether the record's partner metadata is at a URL (to be fetched).
 pub fn names_url(record: &LoadedRecord) -> bool {
-    metadata_of(record).is_some_and(|text| text.contains("://"))
+    metadata_of(record).is_some_and(Location::written_as_url)
 }
 
 /// Reads and fetches every document the records name.

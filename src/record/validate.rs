@@ -17,6 +17,7 @@ use super::model::{
 use super::problem::{Finding, plural};
 use super::schema::did_you_mean;
 use super::tree::Node;
+use crate::metadata_source::Location;
 use crate::profile::AttributeProfile;
 
 const FED: &str = "federation";
@@ -312,7 +313,9 @@ fn endpoint_fields(fed: &Federation) -> Vec<(String, &str)> {
         // A metadata location is a file path unless it is written as a URL.
         (
             "partner_metadata",
-            t.partner_metadata.as_deref().filter(|m| m.contains("://")),
+            t.partner_metadata
+                .as_deref()
+                .filter(|m| Location::written_as_url(m)),
         ),
     ] {
         if let Some(value) = value {
