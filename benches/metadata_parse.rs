@@ -16,7 +16,7 @@ use fedctl::saml::{Entity, parse_metadata};
 
 const AGGREGATE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/fixtures/saml-metadata/aggregates/pysaml2-4.0.0_InCommon-metadata.xml"
+    "/tests/fixtures/saml-metadata/aggregates/pysaml2-4.0.0_InCommon-metadata.xml"
 );
 const ENTITY: &str = "https://proxy.ohiolink.edu/shibboleth";
 const GOAL_MS: f64 = 100.0;
@@ -28,7 +28,7 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(20)
         .max(1);
-    let bytes = std::fs::read(AGGREGATE).expect("the shared InCommon fixture");
+    let bytes = std::fs::read(AGGREGATE).expect("the InCommon fixture");
     let input_peak = peak_rss_mb();
 
     let mut times = Vec::with_capacity(runs);

@@ -16,6 +16,7 @@ pub mod http;
 pub mod keycloak;
 pub mod logging;
 pub mod metadata_source;
+pub mod printable;
 pub mod profile;
 pub mod reconcile;
 pub mod record;

@@ -113,11 +113,11 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    const FIXTURE_PEM: &str = "../shared/fixtures/saml-metadata/certs/python3-saml_signed_metadata_settings1_signer_extracted.pem";
+    const FIXTURE_PEM: &str = "tests/fixtures/saml-metadata/certs/python3-saml_signed_metadata_settings1_signer_extracted.pem";
 
     #[test]
     fn reads_a_pem_file_and_reports_dates_and_fingerprint() {
-        let text = std::fs::read_to_string(FIXTURE_PEM).expect("shared fixture");
+        let text = std::fs::read_to_string(FIXTURE_PEM).expect("fixture");
         let certs = parse_pem(&text).expect("valid PEM");
         assert_eq!(certs.len(), 1);
         let cert = &certs[0];

@@ -1,4 +1,4 @@
-//! SAML metadata against the real-world fixtures in ../shared/fixtures/saml-metadata: every
+//! SAML metadata against the real-world fixtures in tests/fixtures/saml-metadata: every
 //! file there is parsed with a stated expectation, signatures are verified with xmlsec1, and
 //! the IdP metadata fedctl writes is validated with xmllint against the OASIS schema.
 //! xmlsec1 and xmllint are required (Debian: xmlsec1, libxml2-utils, opensaml-schemas,
@@ -16,7 +16,7 @@ use fedctl::x509::{self, CertInfo};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const TOOLS: &str = "Debian packages xmlsec1 libxml2-utils opensaml-schemas xmltooling-schemas";
 
 fn fixture(relative: &str) -> PathBuf {
@@ -24,12 +24,12 @@ fn fixture(relative: &str) -> PathBuf {
 }
 
 fn parse(relative: &str) -> Metadata {
-    let bytes = std::fs::read(fixture(relative)).expect("shared fixture");
+    let bytes = std::fs::read(fixture(relative)).expect("fixture");
     saml::parse_metadata(&bytes).unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
 
 fn parse_error(relative: &str) -> MetadataError {
-    let bytes = std::fs::read(fixture(relative)).expect("shared fixture");
+    let bytes = std::fs::read(fixture(relative)).expect("fixture");
     saml::parse_metadata(&bytes).expect_err(relative)
 }
 
@@ -295,7 +295,7 @@ fn every_fixture_file_has_an_expectation_and_meets_it() {
     );
 
     for (file, expect) in EXPECTATIONS {
-        let bytes = std::fs::read(fixture(file)).expect("shared fixture");
+        let bytes = std::fs::read(fixture(file)).expect("fixture");
         let result = saml::parse_metadata(&bytes);
         match expect {
             Expect::Clean { entities, sp, idp } => {

@@ -223,10 +223,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/keycloak/");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keycloak/");
 
     fn fixture(name: &str) -> Value {
-        let text = std::fs::read_to_string(format!("{FIXTURES}{name}")).expect("shared fixture");
+        let text = std::fs::read_to_string(format!("{FIXTURES}{name}")).expect("fixture");
         serde_json::from_str(&text).unwrap()
     }
 

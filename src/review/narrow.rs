@@ -218,7 +218,7 @@ mod tests {
     #[test]
     fn the_walk_finds_everyone_in_keycloaks_test_realm() {
         same_review(
-            "../shared/fixtures/keycloak/testrealm.json",
+            "tests/fixtures/keycloak/testrealm.json",
             "tests/review/fixture-records/testrealm",
         );
     }

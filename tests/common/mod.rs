@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// A shared fixture, used in place (never copied into the repository).
+/// A fixture from tests/fixtures (real data copied byte for byte; origins in its SOURCES.txt files).
 pub fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("tests/fixtures")
         .join(relative)
 }
 
@@ -156,7 +156,7 @@ pub fn fixture_realm(relative: &str) -> String {
     value["realm"].as_str().unwrap().to_owned()
 }
 
-/// Every realm export among the shared fixtures.
+/// Every realm export among the fixtures.
 pub fn realm_fixtures() -> Vec<String> {
     let dir = fixture("keycloak");
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -169,7 +169,7 @@ pub fn realm_fixtures() -> Vec<String> {
     names.sort();
     assert!(
         names.len() >= 10,
-        "expected the shared realm fixtures, found {names:?}"
+        "expected the realm fixtures, found {names:?}"
     );
     names
 }
