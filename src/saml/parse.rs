@@ -124,8 +124,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the rest of the element just opened. Iterative, not recursive: a hostile
+    /// document can nest elements far deeper than the stack allows.
     fn skip(&mut self) -> Result<(), MetadataError> {
-        self.children(|p, _| p.skip())
+        let mut depth = 1usize;
+        while depth > 0 {
+            match self.next()? {
+                Item::Open(_) => depth += 1,
+                Item::Close { .. } | Item::Eof => depth -= 1,
+                Item::Text(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// The text content of the element just opened (nested elements are skipped), trimmed.
@@ -388,7 +398,9 @@ impl<'a> Parser<'a> {
         findings: &mut Vec<Finding>,
     ) -> Result<Endpoint, MetadataError> {
         const ELEMENT: &str = "endpoint";
+        let position = self.position(open);
         let endpoint = Endpoint {
+            position,
             binding: self.attr(open, "Binding")?.unwrap_or_default(),
             location: self.attr(open, "Location")?.unwrap_or_default(),
             response_location: self.attr(open, "ResponseLocation")?,
@@ -881,6 +893,39 @@ mod tests {
                     ..
                 }
             ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn refuses_references_in_namespace_declarations() {
+        for declaration in [
+            r#"xmlns:md="urn:oasis:names:tc:SAML:2.0:metadat&#97;""#,
+            r#"xmlns="urn:oasis:names:tc:SAML:2.0:metadata&amp;""#,
+        ] {
+            let xml = format!(r#"<md:EntityDescriptor {declaration} entityID="x"/>"#);
+            let error = parse(&xml).unwrap_err();
+            assert!(
+                matches!(&error, MetadataError::NamespaceReference { position, .. } if position.column == 1),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = |depth: usize| {
+            sp_entity(&format!(
+                "<md:Extensions xmlns:x=\"urn:x\">{}{}</md:Extensions>",
+                "<x:a>".repeat(depth),
+                "</x:a>".repeat(depth)
+            ))
+        };
+        // Within the limit, unknown elements are skipped however deep they go.
+        assert!(parse(&nested(200)).is_ok());
+        let error = parse(&nested(60_000)).unwrap_err();
+        assert!(
+            matches!(error, MetadataError::NestedTooDeep { limit: 256, .. }),
             "{error}"
         );
     }

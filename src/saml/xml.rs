@@ -21,6 +21,10 @@ pub(crate) const MDUI: &str = "urn:oasis:names:tc:SAML:metadata:ui";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The deepest element nesting accepted: libxml2 (and so xmlsec1) refuses deeper documents by
+/// default, and real metadata stays within a dozen levels.
+pub(crate) const MAX_DEPTH: usize = 256;
+
 /// Why a document could not be read as metadata at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetadataError {
@@ -52,6 +56,17 @@ pub enum MetadataError {
     NotMetadata { found: String, position: Position },
     #[error("{position}: EntitiesDescriptor nesting deeper than {limit} levels")]
     TooDeep { limit: usize, position: Position },
+    #[error("{position}: elements nested deeper than {limit} levels; metadata never needs this")]
+    NestedTooDeep { limit: usize, position: Position },
+    #[error(
+        "{position}: the namespace declaration {name} contains a character or entity reference \
+         ({value:?}); XML parsers disagree on such declarations, so they are refused"
+    )]
+    NamespaceReference {
+        name: String,
+        value: String,
+        position: Position,
+    },
 }
 
 impl MetadataError {
@@ -64,7 +79,9 @@ impl MetadataError {
             | MetadataError::UndeclaredEntity { position, .. }
             | MetadataError::NotWellFormed { position, .. }
             | MetadataError::NotMetadata { position, .. }
-            | MetadataError::TooDeep { position, .. } => Some(*position),
+            | MetadataError::TooDeep { position, .. }
+            | MetadataError::NestedTooDeep { position, .. }
+            | MetadataError::NamespaceReference { position, .. } => Some(*position),
             MetadataError::Empty => None,
         }
     }
@@ -281,6 +298,13 @@ impl<'a> Cursor<'a> {
         }
         self.seen_root = true;
         self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(MetadataError::NestedTooDeep {
+                limit: MAX_DEPTH,
+                position: self.position(offset),
+            });
+        }
+        self.check_namespace_declarations(&start, offset)?;
         let ns = match self.reader.resolver().resolve_element(start.name()).0 {
             ResolveResult::Bound(ns) => match ns.into_inner() {
                 MD => Ns::Md,
@@ -293,6 +317,30 @@ impl<'a> Cursor<'a> {
             _ => Ns::Other,
         };
         Ok(Item::Open(Open { ns, start, offset }))
+    }
+
+    /// quick-xml takes a namespace URI from the raw `xmlns` value, while libxml2 (xmlsec1)
+    /// decodes references in it first: the same declaration would name different namespaces
+    /// for the reader and the signature verifier, so it is refused outright.
+    fn check_namespace_declarations(
+        &mut self,
+        start: &BytesStart,
+        offset: usize,
+    ) -> Result<(), MetadataError> {
+        if !start.attributes_raw().contains("xmlns") {
+            return Ok(());
+        }
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| self.ill_formed(e.to_string(), offset))?;
+            if attr.key.as_namespace_binding().is_some() && attr.value.contains('&') {
+                return Err(MetadataError::NamespaceReference {
+                    name: attr.key.into_inner().to_owned(),
+                    value: attr.value.into_owned(),
+                    position: self.position(offset),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Consumes the rest of the element whose `Open` was just returned.
