@@ -1,0 +1,102 @@
+//! Partner metadata written by someone hostile or careless, end to end through `validate`,
+//! `plan` and `certs`: it is refused with a clear message, never crashes fedctl, and nothing
+//! unsafe from it reaches Keycloak or the screen.
+
+mod common;
+
+use common::{Workspace, fedctl, fixture_realm, metadata_record};
+
+const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
+const PARTNER: &str = "https://sp.partner.example.org";
+
+/// An SP entity with `entity_attrs` on its `EntityDescriptor` and `inner` inside its
+/// `SPSSODescriptor`.
+fn sp_metadata(entity_attrs: &str, inner: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{PARTNER}" {entity_attrs}>
+  <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    {inner}
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>
+"#
+    )
+}
+
+fn acs(location: &str) -> String {
+    format!(
+        r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{location}" index="0"/>"#
+    )
+}
+
+/// A workspace whose one record takes its SP settings from `metadata.xml` holding `metadata`.
+fn workspace_with_metadata(metadata: &str) -> Workspace {
+    let realm = fixture_realm(REALM_FIXTURE);
+    let workspace = Workspace::new(&[]);
+    let path = workspace.dir.path().join("metadata.xml");
+    std::fs::write(&path, metadata).unwrap();
+    workspace.write_record(
+        "sp.yaml",
+        &metadata_record(&realm, PARTNER, &path.display().to_string(), ""),
+    );
+    workspace.use_realm_fixture(REALM_FIXTURE);
+    workspace
+}
+
+/// `fedctl validate federations` or `fedctl plan --realm-file realm.json federations` in the
+/// workspace: (exit code, stdout, stderr).
+fn run(workspace: &Workspace, subcommand: &str) -> (i32, String, String) {
+    let output = match subcommand {
+        "validate" => fedctl()
+            .current_dir(workspace.dir.path())
+            .args(["validate", "federations"])
+            .output()
+            .unwrap(),
+        _ => workspace.run(subcommand, &[]).get_output().clone(),
+    };
+    outcome(&output)
+}
+
+/// `fedctl certs --metadata metadata.xml <extra…>` in the workspace.
+fn certs_of_metadata(workspace: &Workspace, extra: &[&str]) -> (i32, String, String) {
+    let output = fedctl()
+        .current_dir(workspace.dir.path())
+        .args(["certs", "--metadata", "metadata.xml"])
+        .args(extra)
+        .output()
+        .unwrap();
+    outcome(&output)
+}
+
+fn outcome(output: &std::process::Output) -> (i32, String, String) {
+    (
+        output.status.code().expect("exit code, not a signal"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn deeply_nested_metadata_is_a_clear_error_not_a_crash() {
+    let depth = 60_000;
+    let nested = format!(
+        r#"<md:Extensions xmlns:x="urn:example:x">{}{}</md:Extensions>"#,
+        "<x:a>".repeat(depth),
+        "</x:a>".repeat(depth)
+    );
+    let workspace = workspace_with_metadata(&sp_metadata("", &nested));
+    for subcommand in ["validate", "plan"] {
+        let (code, stdout, stderr) = run(&workspace, subcommand);
+        assert_ne!(code, 0, "{subcommand}: {stdout}");
+        assert!(
+            stderr.contains("nested deeper than 256 levels"),
+            "{subcommand}: {stderr}"
+        );
+    }
+    let (code, stdout, stderr) = certs_of_metadata(&workspace, &[]);
+    assert_eq!(code, 3, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("nested deeper than 256 levels"),
+        "{stdout}{stderr}"
+    );
+}
