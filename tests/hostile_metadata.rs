@@ -100,3 +100,20 @@ fn deeply_nested_metadata_is_a_clear_error_not_a_crash() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn an_unreadable_valid_until_refuses_the_metadata_like_an_expired_one() {
+    let acs = acs(&format!("{PARTNER}/acs"));
+    for value in [
+        "yesterday",
+        "99999-01-01T00:00:00Z",
+        "2030-01-01T00:00:00+25:00",
+    ] {
+        let attrs = format!(r#"validUntil="{value}""#);
+        let workspace = workspace_with_metadata(&sp_metadata(&attrs, &acs));
+        let (code, stdout, stderr) = run(&workspace, "plan");
+        assert_ne!(code, 0, "{value}: {stdout}");
+        assert!(stderr.contains("invalid validUntil"), "{value}: {stderr}");
+        assert!(!stdout.contains(PARTNER), "{value}: {stdout}");
+    }
+}

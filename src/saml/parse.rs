@@ -210,22 +210,27 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// `validUntil` and `cacheDuration` of an `EntitiesDescriptor` or `EntityDescriptor`.
+    /// `validUntil` and `cacheDuration` of an `EntitiesDescriptor` or `EntityDescriptor`. An
+    /// unreadable `validUntil` refuses the document: read as "no expiry" it would fail open.
     fn validity(
         &mut self,
         open: &Open,
         element: &'static str,
-        findings: &mut Vec<Finding>,
     ) -> Result<(Option<OffsetDateTime>, Option<String>), MetadataError> {
-        let expected = "an xs:dateTime such as 2030-01-31T12:00:00Z";
-        let valid_until = self.typed_attr(
-            open,
-            element,
-            "validUntil",
-            expected,
-            parse_datetime,
-            findings,
-        )?;
+        let valid_until = match self.attr(open, "validUntil")? {
+            None => None,
+            Some(value) => match parse_datetime(&value) {
+                Some(instant) => Some(instant),
+                None => {
+                    let position = self.position(open);
+                    return Err(MetadataError::InvalidValidUntil {
+                        element,
+                        value,
+                        position,
+                    });
+                }
+            },
+        };
         Ok((valid_until, self.attr(open, "cacheDuration")?))
     }
 
@@ -244,7 +249,7 @@ impl<'a> Parser<'a> {
                 position,
             });
         }
-        let (own, cache_duration) = self.validity(open, "EntitiesDescriptor", &mut out.findings)?;
+        let (own, cache_duration) = self.validity(open, "EntitiesDescriptor")?;
         let effective = earliest(inherited, own);
         self.children(|p, child| {
             if child.is(Ns::Md, "EntityDescriptor") {
@@ -268,7 +273,7 @@ impl<'a> Parser<'a> {
         let position = self.position(open);
         let entity_id = self.attr(open, "entityID")?.filter(|id| !id.is_empty());
         let mut findings = Vec::new();
-        let (own, cache_duration) = self.validity(open, "EntityDescriptor", &mut findings)?;
+        let (own, cache_duration) = self.validity(open, "EntityDescriptor")?;
         let mut entity = Entity {
             entity_id: entity_id.clone().unwrap_or_default(),
             position,
@@ -969,7 +974,7 @@ mod tests {
 
     #[test]
     fn invalid_values_are_findings_not_errors() {
-        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="tomorrow">
+        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
   <EntityDescriptor entityID="https://a.example.org" validUntil="2030-01-01T00:00:00">
     <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAssertionsSigned="yes">
       <AssertionConsumerService Binding="b" Location="l" index="-1" isDefault="true"/>
@@ -979,12 +984,9 @@ mod tests {
 </EntitiesDescriptor>"#;
         let metadata = parse(xml).unwrap();
         assert_eq!(metadata.valid_until, None);
-        assert_eq!(metadata.findings.len(), 2);
-        assert!(
-            matches!(&metadata.findings[0].kind, FindingKind::InvalidValue { attribute: "validUntil", value, .. } if value == "tomorrow")
-        );
-        assert_eq!(metadata.findings[1].kind, FindingKind::MissingEntityId);
-        assert_eq!(metadata.findings[1].position.line, 7);
+        assert_eq!(metadata.findings.len(), 1);
+        assert_eq!(metadata.findings[0].kind, FindingKind::MissingEntityId);
+        assert_eq!(metadata.findings[0].position.line, 7);
         let entity = &metadata.entities[0];
         // A dateTime without zone is read as UTC.
         assert_eq!(
@@ -1002,6 +1004,35 @@ mod tests {
         assert_eq!(attributes, ["WantAssertionsSigned", "index"]);
         let acs = &entity.sp.as_ref().unwrap().assertion_consumer[0];
         assert_eq!((acs.index, acs.is_default), (None, Some(true)));
+    }
+
+    #[test]
+    fn an_unreadable_valid_until_refuses_the_document() {
+        for value in [
+            "tomorrow",
+            "yesterday",
+            "99999-01-01T00:00:00Z",
+            "2030-01-01T00:00:00+25:00",
+        ] {
+            let group = format!(
+                r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="{value}"/>"#
+            );
+            let entity = format!(
+                r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
+  <EntityDescriptor entityID="https://a.example.org" validUntil="{value}"/></EntitiesDescriptor>"#
+            );
+            for (xml, element, line) in [
+                (group, "EntitiesDescriptor", 1),
+                (entity, "EntityDescriptor", 2),
+            ] {
+                let error = parse(&xml).unwrap_err();
+                assert!(
+                    matches!(&error, MetadataError::InvalidValidUntil { element: e, value: v, position }
+                        if *e == element && v == value && position.line == line),
+                    "{error}"
+                );
+            }
+        }
     }
 
     #[test]

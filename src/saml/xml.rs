@@ -56,6 +56,16 @@ pub enum MetadataError {
     NotMetadata { found: String, position: Position },
     #[error("{position}: EntitiesDescriptor nesting deeper than {limit} levels")]
     TooDeep { limit: usize, position: Position },
+    #[error(
+        "{position}: {element} has an invalid validUntil {value:?}: expected an xs:dateTime such \
+         as 2030-01-31T12:00:00Z; metadata whose validity cannot be read is refused, as expired \
+         metadata is"
+    )]
+    InvalidValidUntil {
+        element: &'static str,
+        value: String,
+        position: Position,
+    },
     #[error("{position}: elements nested deeper than {limit} levels; metadata never needs this")]
     NestedTooDeep { limit: usize, position: Position },
     #[error(
@@ -81,6 +91,7 @@ impl MetadataError {
             | MetadataError::NotMetadata { position, .. }
             | MetadataError::TooDeep { position, .. }
             | MetadataError::NestedTooDeep { position, .. }
+            | MetadataError::InvalidValidUntil { position, .. }
             | MetadataError::NamespaceReference { position, .. } => Some(*position),
             MetadataError::Empty => None,
         }
