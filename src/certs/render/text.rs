@@ -4,9 +4,10 @@
 
 use std::fmt::Write;
 
-use super::rfc3339;
+use super::{rfc3339, without_credentials};
 use crate::certs::model::{CheckedCertificate, Evidence, Report, Status};
 use crate::certs::thresholds::format_duration;
+use crate::printable::printable;
 use crate::record::IsoDate;
 
 /// Renders the report; `color` adds ANSI colours to statuses (the command decides: a terminal
@@ -83,8 +84,8 @@ pub fn render(report: &Report, color: bool) -> String {
                 out,
                 "{}  {} ({}): the record says {}, the signing certificate expires {}",
                 paint(m.status, m.status.as_str(), color),
-                m.federation,
-                m.partner,
+                printable(&m.federation),
+                printable(&m.partner),
                 IsoDate(m.stated),
                 actual.join(" / ")
             );
@@ -99,12 +100,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 "{}  {} {}: {}",
                 paint(Status::Unknown, Status::Unknown.as_str(), color),
                 source.source,
-                source.location,
-                source.error.as_deref().unwrap_or_default()
+                printable(&source.location),
+                printable(source.error.as_deref().unwrap_or_default())
             );
         }
     }
-    out
+    without_credentials(out)
 }
 
 /// `CERTS CRITICAL: 12 certificates: 1 expired, 1 critical, 2 warning, 8 ok; …`
@@ -186,7 +187,15 @@ fn certificate_row(checked: &CheckedCertificate) -> (Status, Vec<String>) {
 }
 
 /// Aligned columns; the first column is the (possibly coloured) status.
+/// Cells come from records, metadata and Keycloak: control and bidi characters are escaped.
 fn table(headers: &[&str], rows: Vec<(Status, Vec<String>)>, color: bool) -> String {
+    let rows: Vec<(Status, Vec<String>)> = rows
+        .into_iter()
+        .map(|(status, cells)| {
+            let cells = cells.iter().map(|c| printable(c).into_owned()).collect();
+            (status, cells)
+        })
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for (status, cells) in &rows {
         widths[0] = widths[0].max(status.as_str().len());
