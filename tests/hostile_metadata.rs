@@ -117,3 +117,91 @@ fn an_unreadable_valid_until_refuses_the_metadata_like_an_expired_one() {
         assert!(!stdout.contains(PARTNER), "{value}: {stdout}");
     }
 }
+
+#[test]
+fn unsafe_endpoint_locations_refuse_the_metadata_at_their_line() {
+    let slo = |location: &str| {
+        format!(
+            r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{location}"/>"#
+        )
+    };
+    let good_acs = acs(&format!("{PARTNER}/acs"));
+    for (inner, location, problem) in [
+        (
+            acs("javascript:alert(1)"),
+            "javascript:alert(1)",
+            "must use https",
+        ),
+        (
+            acs("data:text/html,x"),
+            "data:text/html,x",
+            "must use https",
+        ),
+        (
+            acs("http://sp.partner.example.org/acs"),
+            "http://sp.partner.example.org/acs",
+            "must use https",
+        ),
+        (acs("/acs"), "/acs", "is not an absolute URL"),
+        (
+            format!(
+                "{}\n    {good_acs}",
+                slo("http://sp.partner.example.org/slo")
+            ),
+            "http://sp.partner.example.org/slo",
+            "must use https",
+        ),
+    ] {
+        let workspace = workspace_with_metadata(&sp_metadata("", &inner));
+        for subcommand in ["validate", "plan"] {
+            let (code, stdout, stderr) = run(&workspace, subcommand);
+            assert_ne!(code, 0, "{location}: {stdout}");
+            // The endpoint is the first element inside the SPSSODescriptor, on line 4.
+            assert!(
+                stderr.contains("line 4, column 5: "),
+                "{location}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!("Location {location:?} {problem}")),
+                "{location}: {stderr}"
+            );
+        }
+    }
+    // Plain http to this machine is allowed, as in records.
+    let local = workspace_with_metadata(&sp_metadata("", &acs("http://localhost:8080/acs")));
+    let (code, stdout, stderr) = run(&local, "plan");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("http://localhost:8080/acs"), "{stdout}");
+}
+
+#[test]
+fn credentials_in_a_metadata_url_are_never_printed() {
+    let realm = fixture_realm(REALM_FIXTURE);
+    let url = "https://fetcher:s3cret@md.example.org:99999/sp.xml";
+    let workspace = Workspace::new(&[("sp.yaml", &metadata_record(&realm, PARTNER, url, ""))]);
+    workspace.use_realm_fixture(REALM_FIXTURE);
+    let (code, stdout, stderr) = run(&workspace, "validate");
+    assert_ne!(code, 0, "{stdout}");
+    assert!(
+        stderr.contains("carries a user name or password"),
+        "{stderr}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains("s3cret"),
+        "{stdout}{stderr}"
+    );
+    for output in ["text", "json", "prometheus"] {
+        let output = fedctl()
+            .current_dir(workspace.dir.path())
+            .args(["certs", "--metadata", url, "--output", output])
+            .output()
+            .unwrap();
+        let (code, stdout, stderr) = outcome(&output);
+        assert_eq!(code, 3, "{stdout}{stderr}");
+        assert!(stdout.contains("md.example.org"), "{stdout}");
+        assert!(
+            !format!("{stdout}{stderr}").contains("s3cret"),
+            "{stdout}{stderr}"
+        );
+    }
+}

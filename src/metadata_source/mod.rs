@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 pub use self::documents::{Document, Documents, Location, LocationError, SourceError};
 pub use self::fetch::{FetchError, FetchOptions};
 use crate::desired::PartnerMetadata;
+use crate::printable::printable;
 use crate::record::{Direction, LoadedRecord, Protocol};
 use crate::saml::{
     self, Expired, Finding, SelectError, SignatureError, SpSettings, SpSettingsError,
@@ -160,7 +161,7 @@ pub fn resolve_each<'r>(
                 resolve(record, text, documents, &mut signatures, options).map_err(|problem| {
                     PartnerMetadataError {
                         record: record.id.clone(),
-                        location: url_rule::redact_credentials(text).into_owned(),
+                        location: printable(&url_rule::redact_credentials(text)).into_owned(),
                         help: problem.help(),
                         problem,
                     }

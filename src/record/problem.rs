@@ -10,6 +10,7 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use serde::Serialize;
 
 use super::tree::{Node, Pos, Value};
+use crate::printable::printable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,8 +107,11 @@ impl SourceFile {
             help: finding.help,
             span: Some(pos.span),
             source: Some(
-                NamedSource::new(self.path.display().to_string(), Arc::clone(&self.text))
-                    .with_language("yaml"),
+                NamedSource::new(
+                    printable(&self.path.display().to_string()),
+                    Arc::clone(&self.text),
+                )
+                .with_language("yaml"),
             ),
         }
     }
@@ -201,10 +205,17 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Without a snippet the header is the only place the file shows up.
+        // Without a snippet the header is the only place the file shows up. File names and
+        // messages quoting record values are shown to people: control and bidi characters in
+        // them are escaped.
+        let message = printable(&self.message);
         match self.source {
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-            Some(_) => f.write_str(&self.message),
+            None => write!(
+                f,
+                "{}: {message}",
+                printable(&self.file.display().to_string())
+            ),
+            Some(_) => f.write_str(&message),
         }
     }
 }

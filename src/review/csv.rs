@@ -6,6 +6,7 @@
 //! edit their own profile, and the file is opened by auditors in spreadsheet programs.
 
 use super::report::{FederationReview, Report, UserAccess};
+use crate::printable::printable;
 
 const COLUMNS: usize = 22;
 
@@ -89,6 +90,7 @@ fn push_row(out: &mut String, cells: impl Iterator<Item = String>) {
 }
 
 fn field(value: &str) -> String {
+    let value = without_escapes(value);
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
@@ -99,6 +101,18 @@ fn field(value: &str) -> String {
     } else {
         value
     }
+}
+
+/// Terminal escape sequences and bidi overrides made visible (CSV often goes to stdout);
+/// line breaks and tabs stay, quoting takes care of them.
+fn without_escapes(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => c.to_string(),
+            _ => printable(c.encode_utf8(&mut [0; 4])).into_owned(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -119,5 +133,10 @@ mod tests {
         assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(field("@sum"), "'@sum");
         assert_eq!(field("-1"), "'-1");
+    }
+
+    #[test]
+    fn makes_terminal_sequences_visible() {
+        assert_eq!(field("a\u{1b}[2J\u{202E}b"), "a\\u{1b}[2J\\u{202e}b");
     }
 }
