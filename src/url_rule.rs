@@ -78,6 +78,16 @@ pub fn has_credentials(text: &str) -> bool {
 /// `text` with the `user:password@` part of every URL in it replaced by `***@`. Works on text,
 /// not on parsed URLs, so it also covers URLs that do not parse.
 pub fn redact_credentials(text: &str) -> Cow<'_, str> {
+    replace_credentials(text, |_| "***".to_owned())
+}
+
+/// [`redact_credentials`] keeping every character in place (each becomes `*`), for text whose
+/// offsets matter, such as the source of a diagnostic snippet.
+pub fn mask_credentials(text: &str) -> Cow<'_, str> {
+    replace_credentials(text, |credentials| "*".repeat(credentials.chars().count()))
+}
+
+fn replace_credentials(text: &str, replacement: impl Fn(&str) -> String) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut search = 0;
@@ -91,7 +101,7 @@ pub fn redact_credentials(text: &str) -> Cow<'_, str> {
         let authority = &text[start..start + authority_len];
         if let Some(at) = authority.rfind('@') {
             out.push_str(&text[copied..start]);
-            out.push_str("***");
+            out.push_str(&replacement(&authority[..at]));
             copied = start + at;
         }
         search = start + authority_len;
@@ -155,5 +165,9 @@ mod tests {
         assert!(matches!(redact_credentials(plain), Cow::Borrowed(_)));
         assert!(!has_credentials(plain));
         assert_eq!(redact_credentials("https://u:p@h"), "https://***@h");
+        assert_eq!(
+            mask_credentials("a: https://u:pé@h/x"),
+            "a: https://****@h/x"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! what users see ([`Problem`], the finding placed at a file, line and column, rendered by
 //! miette or as JSON). Checks stay free of positions; [`SourceFile::place`] adds them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use super::tree::{Node, Pos, Value};
 use crate::printable::printable;
+use crate::url_rule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,6 +92,15 @@ impl SourceFile {
         }
     }
 
+    /// The text a snippet shows: credentials written into a URL are masked (same length, so
+    /// spans still match), as diagnostics end up in CI logs.
+    fn snippet_text(&self) -> Arc<str> {
+        match url_rule::mask_credentials(&self.text) {
+            Cow::Borrowed(_) => Arc::clone(&self.text),
+            Cow::Owned(masked) => masked.into(),
+        }
+    }
+
     /// Places a finding in this file: at its field in `tree` when the tree is known, at the
     /// nearest enclosing field when the field itself is missing.
     pub fn place(&self, tree: Option<&Node>, finding: Finding) -> Problem {
@@ -109,7 +120,7 @@ impl SourceFile {
             source: Some(
                 NamedSource::new(
                     printable(&self.path.display().to_string()),
-                    Arc::clone(&self.text),
+                    self.snippet_text(),
                 )
                 .with_language("yaml"),
             ),
