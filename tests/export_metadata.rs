@@ -355,20 +355,7 @@ type Assert = assert_cmd::assert::Assert;
 
 /// `fedctl <subcommand> --url URL federations/ <extra…>` with the admin in the environment.
 fn fedctl_at(url: &str, workspace: &Workspace, subcommand: &str, extra: &[&str]) -> Assert {
-    let mut command = common::fedctl();
-    command
-        .current_dir(workspace.dir.path())
-        .env("KEYCLOAK_USER", "admin")
-        .env("KEYCLOAK_PASSWORD", ADMIN_PASSWORD)
-        .env_remove("KEYCLOAK_CLIENT_ID")
-        .env_remove("KEYCLOAK_CLIENT_SECRET")
-        .env_remove("KEYCLOAK_REALM")
-        .arg(subcommand)
-        .arg("--url")
-        .arg(url)
-        .arg(workspace.records())
-        .args(extra);
-    command.assert()
+    workspace.run_live(url, ("admin", ADMIN_PASSWORD), subcommand, extra)
 }
 
 fn export_at(url: &str, workspace: &Workspace, extra: &[&str]) -> Assert {

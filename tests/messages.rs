@@ -33,19 +33,7 @@ fn live(
     subcommand: &str,
     extra: &[&str],
 ) -> assert_cmd::assert::Assert {
-    common::fedctl()
-        .current_dir(workspace.dir.path())
-        .env("KEYCLOAK_USER", "admin")
-        .env("KEYCLOAK_PASSWORD", ADMIN_PASSWORD)
-        .env_remove("KEYCLOAK_CLIENT_ID")
-        .env_remove("KEYCLOAK_CLIENT_SECRET")
-        .env_remove("KEYCLOAK_REALM")
-        .arg(subcommand)
-        .arg("--url")
-        .arg(sim.url())
-        .arg(workspace.records())
-        .args(extra)
-        .assert()
+    workspace.run_live(&sim.url(), ("admin", ADMIN_PASSWORD), subcommand, extra)
 }
 
 #[test]
