@@ -12,7 +12,7 @@ use super::model::{
     KeyDescriptor, KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role,
     RoleDescriptor, SignatureInfo, SignatureReference, SpDescriptor, UiInfo,
 };
-use super::xml::{Cursor, Item, MetadataError, Ns, Open};
+use super::xml::{Cursor, Item, MetadataError, Ns, Open, skip_element};
 use crate::x509::{self, CertInfo};
 
 /// Aggregates nest a few levels at most; the limit keeps a hostile document from exhausting
@@ -124,18 +124,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Consumes the rest of the element just opened. Iterative, not recursive: a hostile
-    /// document can nest elements far deeper than the stack allows.
+    /// Consumes the rest of the element just opened, through [`Parser::next`] so the
+    /// signature and ID bookkeeping sees it.
     fn skip(&mut self) -> Result<(), MetadataError> {
-        let mut depth = 1usize;
-        while depth > 0 {
-            match self.next()? {
-                Item::Open(_) => depth += 1,
-                Item::Close { .. } | Item::Eof => depth -= 1,
-                Item::Text(_) => {}
-            }
-        }
-        Ok(())
+        skip_element(|| self.next())
     }
 
     /// The text content of the element just opened (nested elements are skipped), trimmed.

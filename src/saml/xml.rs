@@ -356,15 +356,7 @@ impl<'a> Cursor<'a> {
 
     /// Consumes the rest of the element whose `Open` was just returned.
     pub fn skip(&mut self) -> Result<(), MetadataError> {
-        let mut depth = 1usize;
-        while depth > 0 {
-            match self.next()? {
-                Item::Open(_) => depth += 1,
-                Item::Close { .. } | Item::Eof => depth -= 1,
-                Item::Text(_) => {}
-            }
-        }
-        Ok(())
+        skip_element(|| self.next())
     }
 
     fn ill_formed(&mut self, reason: String, offset: usize) -> MetadataError {
@@ -373,6 +365,22 @@ impl<'a> Cursor<'a> {
             position: self.position(offset),
         }
     }
+}
+
+/// Takes items from `next` up to the end of the element just opened. Iterative, not
+/// recursive: a hostile document can nest elements far deeper than the stack allows.
+pub(crate) fn skip_element<'a>(
+    mut next: impl FnMut() -> Result<Item<'a>, MetadataError>,
+) -> Result<(), MetadataError> {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match next()? {
+            Item::Open(_) => depth += 1,
+            Item::Close { .. } | Item::Eof => depth -= 1,
+            Item::Text(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Turns byte offsets into lines and columns. The parser asks in document order, so the index
