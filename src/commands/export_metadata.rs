@@ -124,7 +124,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     if outbound.is_empty() {
         return Err(ExportError::NothingToExport.into());
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref())?;
+    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
     let ours = OurSide::read(&target, &Wanted::of(&outbound, args.show_secret))?;
     let mut files = Vec::new();
     for record in outbound {
