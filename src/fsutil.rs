@@ -73,6 +73,20 @@ fn temp_prefix(path: &Path) -> String {
 
 /// Atomically replaces `path` (or the file a symlink at `path` points at) with `contents`.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<(), WriteError> {
+    stage(path, contents, mode)?.commit()
+}
+
+/// A file's new content, written and flushed beside it but not yet in place. Dropping it
+/// removes the temporary file and leaves the old content.
+pub struct Staged {
+    path: PathBuf,
+    target: PathBuf,
+    temp: tempfile::NamedTempFile,
+}
+
+/// Writes `contents` to a temporary file beside `path`'s (symlink-resolved) target, with the
+/// permissions, owner and group the result must have.
+pub fn stage(path: &Path, contents: &[u8], mode: Mode) -> Result<Staged, WriteError> {
     let wrap = |source| WriteError {
         path: path.to_owned(),
         source,
@@ -90,7 +104,89 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: Mode) -> Result<(), Writ
     if let Some(existing) = &existing {
         keep_ownership(temp.as_file(), existing, mode).map_err(wrap)?;
     }
-    temp.persist(&target).map_err(|e| wrap(e.error))?;
+    Ok(Staged {
+        path: path.to_owned(),
+        target,
+        temp,
+    })
+}
+
+impl Staged {
+    /// Renames the new content over the target.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let path = self.path;
+        self.temp.persist(&self.target).map_err(|e| WriteError {
+            path,
+            source: e.error,
+        })?;
+        Ok(())
+    }
+}
+
+/// A set of files written all or nothing, as far as a filesystem allows.
+#[derive(Debug, thiserror::Error)]
+pub enum SetWriteError {
+    /// Writing a new content failed: no file of the set was changed.
+    #[error("{source}; none of the {count} files was changed")]
+    Nothing {
+        count: usize,
+        #[source]
+        source: WriteError,
+    },
+    /// Moving the new contents into place stopped part way (every content was written, so
+    /// this is rare: a rename refused).
+    #[error(
+        "{source}; {} now hold(s) the new content, {} still hold(s) the old content",
+        list(replaced),
+        list(stale)
+    )]
+    Partly {
+        replaced: Vec<PathBuf>,
+        stale: Vec<PathBuf>,
+        #[source]
+        source: WriteError,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "no file".into();
+    }
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes every file's new content beside it first (a full disk fails here, before anything
+/// changed), then moves them into place.
+pub fn write_set(files: &[(PathBuf, &[u8], Mode)]) -> Result<(), SetWriteError> {
+    let staged = files
+        .iter()
+        .map(|(path, contents, mode)| stage(path, contents, *mode))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| SetWriteError::Nothing {
+            count: files.len(),
+            source,
+        })?;
+    let mut replaced = Vec::new();
+    let mut pending = staged.into_iter();
+    while let Some(file) = pending.next() {
+        let path = file.path.clone();
+        match file.commit() {
+            Ok(()) => replaced.push(path),
+            Err(source) => {
+                let mut stale = vec![path];
+                stale.extend(pending.map(|f| f.path.clone()));
+                return Err(SetWriteError::Partly {
+                    replaced,
+                    stale,
+                    source,
+                });
+            }
+        }
+    }
     Ok(())
 }
 
@@ -343,6 +439,57 @@ mod tests {
         assert!(err.to_string().contains("realm.json"), "{err}");
         drop(held);
         FileLock::acquire(&path, Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_set_with_one_unwritable_file_changes_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("a.xml");
+        fs::write(&first, "old").unwrap();
+        let unwritable = dir.path().join("missing-dir/b.json");
+        let files = [
+            (first.clone(), &b"new"[..], Mode::KeepExisting),
+            (unwritable, &b"new"[..], Mode::KeepExisting),
+        ];
+        let err = write_set(&files).unwrap_err();
+        assert!(
+            matches!(err, SetWriteError::Nothing { count: 2, .. }),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&first).unwrap(), "old");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn a_set_that_stops_while_moving_names_the_stale_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a"),
+            dir.path().join("b"),
+            dir.path().join("c"),
+        );
+        // A directory in b's place: its content can be written beside it, not renamed over it.
+        fs::create_dir(&b).unwrap();
+        fs::write(b.join("keep"), "x").unwrap();
+        let files = [
+            (a.clone(), &b"1"[..], Mode::KeepExisting),
+            (b.clone(), &b"2"[..], Mode::KeepExisting),
+            (c.clone(), &b"3"[..], Mode::KeepExisting),
+        ];
+        match write_set(&files).unwrap_err() {
+            SetWriteError::Partly {
+                replaced, stale, ..
+            } => {
+                assert_eq!(replaced, vec![a]);
+                assert_eq!(stale, vec![b, c.clone()]);
+            }
+            other => panic!("{other}"),
+        }
+        assert!(!c.exists());
     }
 
     #[test]

@@ -237,12 +237,23 @@ fn a_masked_secret_is_reported_as_unavailable_offline() {
 
 #[test]
 fn a_realm_file_without_keys_is_a_clear_error_and_writes_nothing() {
-    // A realm file that does not exist yet starts as a minimal realm: no key components.
+    // A hand-written realm file without key components.
     let workspace = Workspace::new(&[("partner.yaml", &runbook_record("fresh"))]);
+    workspace.write_realm_json(&json!({"realm": "fresh"}));
     let assert = export(&workspace, &[]).failure();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("no realm signing key"), "{stderr}");
     assert!(stderr.contains("kc.sh export"), "{stderr}");
+    assert!(!out_dir(&workspace).exists());
+}
+
+#[test]
+fn a_missing_realm_file_is_reported_as_not_found_and_not_created() {
+    let workspace = Workspace::new(&[("partner.yaml", &runbook_record("fresh"))]);
+    let assert = export(&workspace, &[]).failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("cannot read realm file"), "{stderr}");
+    assert!(stderr.contains("No such file"), "{stderr}");
     assert!(!out_dir(&workspace).exists());
     assert!(!workspace.realm_file().exists());
 }

@@ -25,7 +25,7 @@ use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::error::Error;
-use crate::fsutil::{self, Mode, WriteError};
+use crate::fsutil::{self, Mode, SetWriteError};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::profile::AttributeProfile;
@@ -104,7 +104,7 @@ pub enum ExportError {
 
     #[error(transparent)]
     #[diagnostic(code(fedctl::export::write))]
-    Write(#[from] WriteError),
+    Write(#[from] SetWriteError),
 }
 
 /// A file to write; built in memory first.
@@ -451,9 +451,12 @@ fn write_all(out: &Path, files: &[OutFile]) -> Result<(), ExportError> {
         path: out.to_owned(),
         source,
     })?;
-    for file in files {
-        fsutil::write_atomic(&out.join(&file.name), &file.contents, file.mode)?;
-    }
+    // All or nothing: a full disk must not leave a partner with half an updated handoff.
+    let set: Vec<_> = files
+        .iter()
+        .map(|file| (out.join(&file.name), file.contents.as_slice(), file.mode))
+        .collect();
+    fsutil::write_set(&set)?;
     Ok(())
 }
 
