@@ -118,6 +118,11 @@ impl RealmFile {
         self.lock().clone()
     }
 
+    /// Changes the document outside the reconcile operations (written on commit).
+    pub fn edit<R>(&self, change: impl FnOnce(&mut Value) -> R) -> R {
+        change(&mut self.lock())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Value> {
         // A poisoned lock means an operation panicked mid-change: nothing is committed then.
         self.document
