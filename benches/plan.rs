@@ -96,7 +96,8 @@ fn main() {
         }),
         &set.profile,
     );
-    let target = RealmFile::open_or_create(&realm_file, "bench").unwrap();
+    let target =
+        RealmFile::open_for_update(&realm_file, Some("bench"), std::time::Duration::ZERO).unwrap();
     let observed = block_on(target.observe(&Scope::of(&desired))).unwrap();
     let plan = reconcile::diff(&desired, &observed, DiffOptions::default());
     let report = block_on(apply::apply(&target, &plan, 8, |_| {})).unwrap();

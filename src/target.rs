@@ -78,6 +78,27 @@ pub enum TargetError {
     #[diagnostic(code(fedctl::write))]
     Write(#[from] crate::fsutil::WriteError),
 
+    #[error(transparent)]
+    #[diagnostic(code(fedctl::realm_file::locked))]
+    Lock(#[from] crate::fsutil::LockError),
+
+    #[error("{} changed since fedctl read it; nothing was written", path.display())]
+    #[diagnostic(
+        code(fedctl::realm_file::changed),
+        help(
+            "something else edited the file during the run; run the command again to plan against the new content"
+        )
+    )]
+    Changed { path: PathBuf },
+
+    #[error("cannot create the keys of the new realm file {}", path.display())]
+    #[diagnostic(code(fedctl::realm_file::keys))]
+    KeyGen {
+        path: PathBuf,
+        #[source]
+        source: crate::keycloak::generated_keys::KeyGenError,
+    },
+
     #[error("the records are for realm `{records}` but the target holds realm `{target}`")]
     #[diagnostic(
         code(fedctl::realm_mismatch),

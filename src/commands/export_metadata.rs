@@ -26,7 +26,7 @@ use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::desired;
 use crate::error::Error;
-use crate::fsutil::{self, Mode, WriteError};
+use crate::fsutil::{self, Mode, SetWriteError};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::printable::printable;
@@ -116,7 +116,7 @@ pub enum ExportError {
 
     #[error(transparent)]
     #[diagnostic(code(fedctl::export::write))]
-    Write(#[from] WriteError),
+    Write(#[from] SetWriteError),
 }
 
 /// A file to write; built in memory first.
@@ -136,14 +136,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     if outbound.is_empty() {
         return Err(ExportError::NothingToExport.into());
     }
-    // open_target starts a new realm for a missing file (apply writes it); there is nothing
-    // to export from one.
+    // A missing realm file has nothing to export: say so before anything else.
     if let Some(path) = &args.target.realm_file
         && !path.exists()
     {
         return Err(ExportError::RealmFileNotFound { path: path.clone() }.into());
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref())?;
+    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
     let ours = OurSide::read(&target, &Wanted::of(&outbound, args.show_secret))?;
     let mut files = Vec::new();
     for record in &outbound {
@@ -516,9 +515,12 @@ fn write_all(out: &Path, files: &[OutFile]) -> Result<(), ExportError> {
         path: out.to_owned(),
         source,
     })?;
-    for file in files {
-        fsutil::write_atomic(&out.join(&file.name), &file.contents, file.mode)?;
-    }
+    // All or nothing: a full disk must not leave a partner with half an updated handoff.
+    let set: Vec<_> = files
+        .iter()
+        .map(|file| (out.join(&file.name), file.contents.as_slice(), file.mode))
+        .collect();
+    fsutil::write_set(&set)?;
     Ok(())
 }
 

@@ -1,22 +1,35 @@
 //! `fedctl new saml|oidc --partner NAME`: write a record scaffold to fill in.
+//! `fedctl new demo --realm-file FILE`: add demo users to the records' access groups, so that
+//! `review` can be tried offline.
 
 use std::path::{Path, PathBuf};
 
+use serde_json::{Value, json};
+
 use super::Exit;
 use super::args::RecordArgs;
+use super::pipeline::block_on;
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
+use crate::keycloak::realm_file::RealmFile;
+use crate::keycloak::realm_json as rj;
 use crate::record;
+use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Protocol of the federation.
+    /// What to create: a record scaffold for a SAML or OIDC federation, or (`demo`) demo
+    /// users in a realm file that fedctl has applied records to.
     #[arg(value_enum)]
     pub protocol: Kind,
 
     /// Name of the partner organisation; the file is named after it.
-    #[arg(long, value_name = "NAME")]
-    pub partner: String,
+    #[arg(long, value_name = "NAME", required_if_eq_any([("protocol", "saml"), ("protocol", "oidc")]))]
+    pub partner: Option<String>,
+
+    /// `demo` only: the realm file to add the demo users to.
+    #[arg(long, value_name = "PATH", required_if_eq("protocol", "demo"))]
+    pub realm_file: Option<PathBuf>,
 
     /// Directory the record is written to.
     #[arg(long, value_name = "DIR", default_value = "federations")]
@@ -32,18 +45,45 @@ pub struct Args {
 pub enum Kind {
     Saml,
     Oidc,
+    Demo,
 }
 
 /// Placeholder for our realm's entity ID when no existing record tells it.
 const UNKNOWN_ENTITY_ID: &str = "https://CHANGE-ME.example.org/realms/CHANGE-ME";
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let slug = slug(&args.partner).ok_or_else(|| {
+    let protocol = match args.protocol {
+        Kind::Saml => Protocol::Saml,
+        Kind::Oidc => Protocol::Oidc,
+        Kind::Demo => {
+            let realm_file = args
+                .realm_file
+                .as_deref()
+                .ok_or_else(|| Error::Usage("`new demo` needs --realm-file".into()))?;
+            return add_demo_users(realm_file);
+        }
+    };
+    let partner = args
+        .partner
+        .as_deref()
+        .ok_or_else(|| Error::Usage("--partner is required".into()))?;
+    new_record(args, protocol, partner)
+}
+
+/// The protocol of a record scaffold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Saml,
+    Oidc,
+}
+
+fn new_record(args: &Args, protocol: Protocol, partner: &str) -> Result<Exit, Error> {
+    let slug = slug(partner).ok_or_else(|| {
         Error::Usage(
             "--partner needs a name with letters or digits (used for the file name)".into(),
         )
     })?;
-    if args.partner.chars().any(char::is_control) {
+    if partner.chars().any(char::is_control) {
         return Err(Error::Usage(
             "--partner must not contain control characters".into(),
         ));
@@ -58,9 +98,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let entity_id = existing_entity_id(&args.dir);
     let today = time::OffsetDateTime::now_utc().date();
     let text = scaffold(
-        args.protocol,
+        protocol,
         args.inbound,
-        &args.partner,
+        partner,
         &slug,
         &entity_id,
         &today.to_string(),
@@ -84,18 +124,18 @@ fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// The scaffold text for a kind of federation, filled in for one partner.
 pub fn scaffold(
-    kind: Kind,
+    protocol: Protocol,
     inbound: bool,
     partner: &str,
     slug: &str,
     entity_id: &str,
     today: &str,
 ) -> String {
-    let template = match (kind, inbound) {
-        (Kind::Saml, false) => include_str!("../../templates/new/saml.yaml"),
-        (Kind::Saml, true) => include_str!("../../templates/new/saml-inbound.yaml"),
-        (Kind::Oidc, false) => include_str!("../../templates/new/oidc.yaml"),
-        (Kind::Oidc, true) => include_str!("../../templates/new/oidc-inbound.yaml"),
+    let template = match (protocol, inbound) {
+        (Protocol::Saml, false) => include_str!("../../templates/new/saml.yaml"),
+        (Protocol::Saml, true) => include_str!("../../templates/new/saml-inbound.yaml"),
+        (Protocol::Oidc, false) => include_str!("../../templates/new/oidc.yaml"),
+        (Protocol::Oidc, true) => include_str!("../../templates/new/oidc-inbound.yaml"),
     };
     // JSON string literals are valid YAML double-quoted scalars: quotes and backslashes in
     // a partner's name stay harmless.
@@ -149,6 +189,78 @@ fn next_steps(path: &Path) -> String {
     )
 }
 
+/// How long `new demo` waits for an apply that is changing the realm file.
+const DEMO_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Adds the demo users to the access groups fedctl created in `path`.
+fn add_demo_users(path: &Path) -> Result<Exit, Error> {
+    let file = RealmFile::open_for_update(path, None, DEMO_LOCK_TIMEOUT)?;
+    let groups = access_groups(&file.document());
+    if groups.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} has no access groups of federation records yet: run \
+             `fedctl apply --yes --realm-file {} federations/` first",
+            path.display(),
+            path.display()
+        )));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let added = file.edit(|document| {
+        demo_users(&groups, now)
+            .into_iter()
+            .filter(|user| rj::add_user(document, user.clone()))
+            .filter_map(|user| user["username"].as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    });
+    block_on(file.commit())?;
+    if added.is_empty() {
+        println!("{} already has the demo users.", path.display());
+    } else {
+        println!(
+            "Added demo users {} to {} (access groups: {}).\nTry: fedctl review --realm-file {} federations/",
+            added.join(", "),
+            path.display(),
+            groups.join(", "),
+            path.display()
+        );
+    }
+    Ok(Exit::SUCCESS)
+}
+
+/// Paths of the groups that grant a record's client role and that fedctl created.
+fn access_groups(document: &Value) -> Vec<String> {
+    rj::observe(document)
+        .groups
+        .into_iter()
+        .filter(|(_, group)| !group.owners().is_empty() && !group.client_roles.is_empty())
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// Alice has access through every group, Bob through the first, and Carol, who has left
+/// (disabled), still sits in the last: something for a review to find.
+fn demo_users(groups: &[String], now: time::OffsetDateTime) -> Vec<Value> {
+    let created = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or_default();
+    let user = |name: &str, enabled: bool, groups: &[String]| {
+        json!({
+            "id": uuid::Uuid::new_v4().to_string(),
+            "username": name.to_lowercase(),
+            "email": format!("{}@demo.example.org", name.to_lowercase()),
+            "firstName": name,
+            "lastName": "Demo",
+            "enabled": enabled,
+            "emailVerified": true,
+            "createdTimestamp": created,
+            "groups": groups,
+        })
+    };
+    vec![
+        user("Alice", true, groups),
+        user("Bob", true, &groups[..1]),
+        user("Carol", false, &groups[groups.len() - 1..]),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +279,7 @@ mod tests {
     #[test]
     fn partner_names_are_quoted_safely() {
         let text = scaffold(
-            Kind::Saml,
+            Protocol::Saml,
             false,
             "Quote \" and \\ Co",
             "q",

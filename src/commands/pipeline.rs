@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use crate::commands::args::{RecordArgs, TargetArgs};
 use crate::commands::plan::ReconcileArgs;
@@ -82,13 +83,18 @@ pub fn records_realm(records: &RecordSet) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Opens the target the arguments name, for `realm` (from --realm or the records).
-pub fn open_target(args: &TargetArgs, records_realm: Option<&str>) -> Result<AnyTarget, Error> {
+/// Opens the target the arguments name, for `realm` (from --realm or the records). A realm
+/// file opened with a `lock_timeout` is locked for an update (and created if missing).
+pub fn open_target(
+    args: &TargetArgs,
+    records_realm: Option<&str>,
+    lock_timeout: Option<Duration>,
+) -> Result<AnyTarget, Error> {
     let realm = args.realm.as_deref().or(records_realm);
     if let Some(path) = &args.realm_file {
         check_realm_argument(args.realm.as_deref(), "the records are for", records_realm)?;
-        let target = match realm {
-            Some(realm) => RealmFile::open_or_create(path, realm)?,
+        let target = match lock_timeout {
+            Some(timeout) => RealmFile::open_for_update(path, realm, timeout)?,
             None => RealmFile::open(path)?,
         };
         let holds = format!("{} holds", target.describe());
@@ -121,7 +127,11 @@ pub fn prepare(
 ) -> Result<Prepared, Error> {
     let set = crate::record::load(records)?;
     let fetch = target.tls.fetch_options();
-    let target = open_target(target, records_realm(&set).as_deref())?;
+    let target = open_target(
+        target,
+        records_realm(&set).as_deref(),
+        Some(reconcile.lock_timeout()),
+    )?;
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
     let documents = block_on(metadata_source::load(&set.records, &fetch));
     let metadata = metadata_source::resolve_all(

@@ -40,9 +40,17 @@ pub struct ReconcileArgs {
     /// Accept partner metadata whose validUntil has passed (refused by default).
     #[arg(long)]
     pub allow_expired_metadata: bool,
+
+    /// Seconds to wait for another fedctl run that is changing the same realm file.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub lock_timeout: u64,
 }
 
 impl ReconcileArgs {
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lock_timeout)
+    }
+
     pub fn options(&self) -> DiffOptions {
         DiffOptions {
             prune: self.prune,

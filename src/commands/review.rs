@@ -74,7 +74,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     {
         return Err(read_error(path, std::io::ErrorKind::NotFound.into()));
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref())?;
+    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
     let directory = directory(&target, &review::scope(&subjects))?;
     let report = Report {
         format: review::report::FORMAT,

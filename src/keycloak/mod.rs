@@ -1,6 +1,8 @@
 //! Keycloak: representations, the realm-file target and the admin REST API target.
 
 pub mod admin;
+pub mod generated_keys;
 pub mod keys;
 pub mod realm_file;
 pub mod realm_json;
+pub mod realm_shape;

@@ -2,15 +2,19 @@
 //! changed by operations, and written back atomically on commit.
 //!
 //! Only the objects fedctl manages are touched; every other field of the export — known to
-//! fedctl or not — is carried through unchanged, in its original order.
+//! fedctl or not — is carried through unchanged, in its original order. An export whose
+//! fields have the wrong types is refused, never repaired (see [`super::realm_shape`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
-use super::realm_json as rj;
-use crate::fsutil::{self, Mode};
+use super::keys::KEY_PROVIDER_TYPE;
+use super::{generated_keys, realm_json as rj, realm_shape};
+use crate::fsutil::{self, FileLock, Mode};
 use crate::reconcile::Operation;
 use crate::state::{Fields, RealmState};
 use crate::target::{Scope, Target, TargetError};
@@ -20,41 +24,80 @@ pub struct RealmFile {
     realm: String,
     document: Mutex<Value>,
     trailing_newline: bool,
+    /// SHA-256 of the bytes read; `None` when the file did not exist. Commit refuses to
+    /// replace a file that no longer matches: someone else changed it meanwhile.
+    read_digest: Option<[u8; 32]>,
+    /// Held from before the read until the process ends, for runs that may write.
+    _lock: Option<FileLock>,
 }
 
 impl RealmFile {
-    /// Opens an existing export, or starts a minimal realm named `realm` if the file does not
-    /// exist (written on commit, importable with `kc.sh import`).
-    pub fn open_or_create(path: &Path, realm: &str) -> Result<RealmFile, TargetError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(RealmFile {
-                path: path.to_owned(),
-                realm: realm.to_owned(),
-                document: Mutex::new(rj::minimal_realm(realm)),
-                trailing_newline: true,
-            }),
-            Err(source) => Err(TargetError::ReadFile {
-                path: path.to_owned(),
-                source,
-            }),
-        }
+    /// Opens an export to change it: waits up to `lock_timeout` for another fedctl run on the
+    /// same file, removes the temporary files of a killed write, then reads it. A missing
+    /// file becomes a new realm named `realm` — with the signing and encryption keys Keycloak
+    /// gives a new realm — written on commit, importable with `kc.sh import`; without a
+    /// `realm` it is an error.
+    pub fn open_for_update(
+        path: &Path,
+        realm: Option<&str>,
+        lock_timeout: Duration,
+    ) -> Result<RealmFile, TargetError> {
+        let lock = FileLock::acquire(path, lock_timeout)?;
+        let read_error = |source| TargetError::ReadFile {
+            path: path.to_owned(),
+            source,
+        };
+        fsutil::remove_stale_temps(&fsutil::resolve_symlinks(path).map_err(read_error)?)
+            .map_err(read_error)?;
+        let mut file = match (std::fs::read(path), realm) {
+            (Err(error), Some(realm)) if error.kind() == std::io::ErrorKind::NotFound => {
+                Self::new_realm(path, realm)?
+            }
+            (read, _) => Self::parse(path, &read.map_err(read_error)?)?,
+        };
+        file._lock = Some(lock);
+        Ok(file)
     }
 
+    /// Opens an existing export to read it.
     pub fn open(path: &Path) -> Result<RealmFile, TargetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TargetError::ReadFile {
+        let bytes = std::fs::read(path).map_err(|source| TargetError::ReadFile {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(path, &text)
+        Self::parse(path, &bytes)
     }
 
-    fn parse(path: &Path, text: &str) -> Result<RealmFile, TargetError> {
+    fn new_realm(path: &Path, realm: &str) -> Result<RealmFile, TargetError> {
+        let mut document = rj::minimal_realm(realm);
+        let keys = generated_keys::key_providers(realm, time::OffsetDateTime::now_utc()).map_err(
+            |source| TargetError::KeyGen {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
+        document["components"] = json!({ KEY_PROVIDER_TYPE: keys });
+        Ok(RealmFile {
+            path: path.to_owned(),
+            realm: realm.to_owned(),
+            document: Mutex::new(document),
+            trailing_newline: true,
+            read_digest: None,
+            _lock: None,
+        })
+    }
+
+    fn parse(path: &Path, bytes: &[u8]) -> Result<RealmFile, TargetError> {
         let not_a_realm = |reason: String| TargetError::NotARealm {
             path: path.to_owned(),
             reason,
         };
-        let document: Value = serde_json::from_str(text).map_err(|e| not_a_realm(e.to_string()))?;
+        let document: Value =
+            serde_json::from_slice(bytes).map_err(|e| not_a_realm(e.to_string()))?;
+        if !document.is_object() {
+            return Err(not_a_realm("the file is not a JSON object".into()));
+        }
+        realm_shape::check(&document).map_err(|e| not_a_realm(e.to_string()))?;
         let realm = document
             .get("realm")
             .and_then(Value::as_str)
@@ -64,13 +107,20 @@ impl RealmFile {
             path: path.to_owned(),
             realm,
             document: Mutex::new(document),
-            trailing_newline: text.ends_with('\n'),
+            trailing_newline: bytes.ends_with(b"\n"),
+            read_digest: Some(Sha256::digest(bytes).into()),
+            _lock: None,
         })
     }
 
     /// A copy of the whole document (for commands that read more than the managed objects).
     pub fn document(&self) -> Value {
         self.lock().clone()
+    }
+
+    /// Changes the document outside the reconcile operations (written on commit).
+    pub fn edit<R>(&self, change: impl FnOnce(&mut Value) -> R) -> R {
+        change(&mut self.lock())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Value> {
@@ -86,6 +136,20 @@ impl RealmFile {
             text.push('\n');
         }
         text.into_bytes()
+    }
+
+    /// Whether the file on disk is still the one this run read (or still absent).
+    fn unchanged_on_disk(&self) -> Result<bool, TargetError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => Ok(self.read_digest == Some(Sha256::digest(&bytes).into())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Ok(self.read_digest.is_none())
+            }
+            Err(source) => Err(TargetError::ReadFile {
+                path: self.path.clone(),
+                source,
+            }),
+        }
     }
 }
 
@@ -109,7 +173,13 @@ impl Target for RealmFile {
     }
 
     async fn commit(&self) -> Result<(), TargetError> {
-        fsutil::write_atomic(&self.path, &self.serialise(), Mode::KeepExisting)?;
+        if !self.unchanged_on_disk()? {
+            return Err(TargetError::Changed {
+                path: self.path.clone(),
+            });
+        }
+        // A realm export holds private keys: a new one is the owner's alone.
+        fsutil::write_atomic(&self.path, &self.serialise(), Mode::KeepExistingElsePrivate)?;
         Ok(())
     }
 }
@@ -286,4 +356,57 @@ fn pilot_grant(
         .ok_or_else(|| missing(format!("client role {role} of {client_id}")))?;
     rj::track_pilot(role_json, username, on);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_file_changed_after_it_was_read_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("realm.json");
+        std::fs::write(&path, r#"{"realm": "demo"}"#).unwrap();
+        let file = RealmFile::open_for_update(&path, None, Duration::ZERO).unwrap();
+        // An editor that knows nothing of fedctl's lock saves meanwhile.
+        std::fs::write(&path, r#"{"realm": "demo", "edited": true}"#).unwrap();
+        let error = block_on(file.commit()).unwrap_err();
+        assert!(matches!(error, TargetError::Changed { .. }), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"{"realm": "demo", "edited": true}"#
+        );
+    }
+
+    #[test]
+    fn a_realm_file_created_meanwhile_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("realm.json");
+        let file = RealmFile::open_for_update(&path, Some("demo"), Duration::ZERO).unwrap();
+        std::fs::write(&path, r#"{"realm": "demo"}"#).unwrap();
+        assert!(matches!(
+            block_on(file.commit()),
+            Err(TargetError::Changed { .. })
+        ));
+    }
+
+    #[test]
+    fn an_unchanged_file_is_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("realm.json");
+        std::fs::write(&path, "{\"realm\": \"demo\"}\n").unwrap();
+        let file = RealmFile::open_for_update(&path, None, Duration::ZERO).unwrap();
+        block_on(file.commit()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"realm\": \"demo\"\n}\n"
+        );
+    }
 }

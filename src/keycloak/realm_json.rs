@@ -565,6 +565,18 @@ pub fn user_mut<'d>(document: &'d mut Value, username: &str) -> Option<&'d mut M
         .and_then(Value::as_object_mut)
 }
 
+/// Adds a user unless one with the same username exists; true when added.
+pub fn add_user(document: &mut Value, user: Value) -> bool {
+    let users = array_mut(document, "users");
+    let exists = users
+        .iter()
+        .any(|u| str_field(u, "username") == str_field(&user, "username"));
+    if !exists {
+        users.push(user);
+    }
+    !exists
+}
+
 fn for_each_group(groups: &mut [Value], visit: &mut impl FnMut(&mut Value)) {
     for group in groups {
         visit(group);
