@@ -276,11 +276,18 @@ fn kill_9_at_random_points_then_a_rerun_converges() {
     }
 }
 
+/// Waits until the simulator has answered `writes` admin writes.
+fn wait_for_writes(sim: &Simulator, writes: u64) {
+    while sim.request_counts().writes < writes {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
-fn the_server_restarted_mid_apply_then_a_rerun_converges() {
-    let workspace = workspace(20);
+fn the_server_gone_mid_apply_stops_the_run_at_once_and_a_restarted_one_converges() {
+    let workspace = workspace(100);
     let sim = start(Simulator::builder().faults(Faults {
-        latency_ms: 5,
+        latency_ms: 20,
         ..Faults::default()
     }));
     let addr = sim.addr();
@@ -289,13 +296,22 @@ fn the_server_restarted_mid_apply_then_a_rerun_converges() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    wait_for_writes(&sim, 30);
     // Keycloak keeps its database across a restart: the new server starts from the old state.
     let saved = sim.export_realm(REALM).unwrap();
     drop(sim);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // Only the operations in flight fail; the rest are not attempted, not each retried.
+    let failed = stderr.lines().filter(|l| l.contains("failed:")).count();
+    assert!((1..=8).contains(&failed), "{failed} failures:\n{stderr}");
+    assert!(stderr.contains("not attempted:"), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach Keycloak") || stderr.contains("cannot connect"),
+        "{stderr}"
+    );
+
     let sim = Simulator::builder()
         .admin_credentials("admin", PASSWORD)
         .import_json(saved)

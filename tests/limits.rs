@@ -117,3 +117,87 @@ fn a_zero_timeout_is_refused_before_any_request() {
         .code(2)
         .stderr(predicate::str::contains("--timeout"));
 }
+
+/// A server that answers every request with an endless body: chunked, or with a
+/// `Content-Length` of 2 GiB. It writes until the client hangs up.
+fn endless_server(declare_length: bool) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let framing = if declare_length {
+                "Content-Length: 2147483648"
+            } else {
+                "Transfer-Encoding: chunked"
+            };
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{framing}\r\n\r\n");
+            let chunk = vec![b' '; 1 << 20];
+            let mut sent = stream.write_all(head.as_bytes());
+            for _ in 0..2048 {
+                if sent.is_err() {
+                    break;
+                }
+                sent = if declare_length {
+                    stream.write_all(&chunk)
+                } else {
+                    write!(stream, "{:x}\r\n", chunk.len())
+                        .and_then(|()| stream.write_all(&chunk))
+                        .and_then(|()| stream.write_all(b"\r\n"))
+                };
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn an_endless_token_response_is_refused_with_a_clear_error() {
+    for declare_length in [false, true] {
+        let url = endless_server(declare_length);
+        let workspace = Workspace::new(&[("partner.yaml", &record())]);
+        fedctl()
+            .env("KEYCLOAK_USER", "admin")
+            .env("KEYCLOAK_PASSWORD", "secret-password")
+            .env_remove("KEYCLOAK_CLIENT_ID")
+            .env_remove("KEYCLOAK_CLIENT_SECRET")
+            .arg("plan")
+            .arg("--url")
+            .arg(&url)
+            .arg(workspace.records())
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "token endpoint: the answer is larger",
+            ));
+    }
+}
+
+#[test]
+fn response_bodies_are_read_up_to_a_limit() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for declare_length in [false, true] {
+        let url = endless_server(declare_length);
+        let read = runtime.block_on(async {
+            let response = reqwest::Client::new().get(&url).send().await.unwrap();
+            fedctl::http::read_body(response, 5 * 1024 * 1024).await
+        });
+        let error = read.unwrap_err();
+        assert!(
+            matches!(error, fedctl::http::BodyError::TooLarge { .. }),
+            "{error}"
+        );
+        assert_eq!(error.to_string(), "the answer is larger than 5 MB");
+    }
+}

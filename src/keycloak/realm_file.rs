@@ -26,7 +26,7 @@ impl RealmFile {
     /// Opens an existing export, or starts a minimal realm named `realm` if the file does not
     /// exist (written on commit, importable with `kc.sh import`).
     pub fn open_or_create(path: &Path, realm: &str) -> Result<RealmFile, TargetError> {
-        match std::fs::read_to_string(path) {
+        match crate::input::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(RealmFile {
                 path: path.to_owned(),
@@ -42,7 +42,7 @@ impl RealmFile {
     }
 
     pub fn open(path: &Path) -> Result<RealmFile, TargetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TargetError::ReadFile {
+        let text = crate::input::read_to_string(path).map_err(|source| TargetError::ReadFile {
             path: path.to_owned(),
             source,
         })?;
