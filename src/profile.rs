@@ -174,6 +174,7 @@ impl AttributeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     const OID_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/attributes-oid.yaml");
 
