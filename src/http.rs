@@ -25,6 +25,43 @@ pub enum HttpSetupError {
     Client(String),
 }
 
+/// Why a response body was not read to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("the answer is larger than {}", size(*limit))]
+    TooLarge { limit: u64 },
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+}
+
+/// `bytes` for people: `512 MB`, `1 MB`, `640 bytes`.
+fn size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The body of `response`, refused as soon as it is known to exceed `limit` bytes (from
+/// `Content-Length`, else while streaming), so a hostile or broken server cannot make
+/// fedctl hold more than `limit` in memory.
+pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+    let too_large = BodyError::TooLarge { limit };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Checks the scheme of `url`: https anywhere, http only to a loopback address unless
 /// `allow_insecure_http`.
 pub fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), HttpSetupError> {

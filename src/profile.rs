@@ -3,7 +3,6 @@
 //! `templates/attributes.yaml` (built in) or a profile file given by the user.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::Path;
 
 use schemars::JsonSchema;
@@ -118,7 +117,7 @@ impl AttributeProfile {
 
     /// Reads a profile file, reporting every problem in it with its line and column.
     pub fn load(path: &Path) -> Result<AttributeProfile, RecordErrors> {
-        let text = fs::read_to_string(path).map_err(|error| RecordErrors {
+        let text = crate::input::read_to_string(path).map_err(|error| RecordErrors {
             problems: vec![Problem::about_path(
                 path,
                 format!("cannot read the attribute profile: {error}"),
@@ -175,6 +174,7 @@ impl AttributeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     const OID_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/attributes-oid.yaml");
 

@@ -66,8 +66,9 @@ pub struct TlsArgs {
     #[arg(long)]
     pub allow_insecure_http: bool,
 
-    /// Connect and request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = TlsArgs::DEFAULT_TIMEOUT)]
+    /// Connect and request timeout in seconds (0 would fail every request, so it is refused).
+    #[arg(long, value_name = "SECS", default_value_t = TlsArgs::DEFAULT_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
 }
 

@@ -170,7 +170,7 @@ fn mark_reviewed(
             path.display()
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| read_error(path, e))?;
+    let text = crate::input::read_to_string(path).map_err(|e| read_error(path, e))?;
     let edited = review::mark::set_last_reviewed(&text, date).map_err(mark_error)?;
     if edited == text {
         eprintln!("{}: last_reviewed is already {date}", path.display());

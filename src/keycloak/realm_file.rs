@@ -49,7 +49,7 @@ impl RealmFile {
         };
         fsutil::remove_stale_temps(&fsutil::resolve_symlinks(path).map_err(read_error)?)
             .map_err(read_error)?;
-        let mut file = match (std::fs::read(path), realm) {
+        let mut file = match (crate::input::read(path), realm) {
             (Err(error), Some(realm)) if error.kind() == std::io::ErrorKind::NotFound => {
                 Self::new_realm(path, realm)?
             }
@@ -61,7 +61,7 @@ impl RealmFile {
 
     /// Opens an existing export to read it.
     pub fn open(path: &Path) -> Result<RealmFile, TargetError> {
-        let bytes = std::fs::read(path).map_err(|source| TargetError::ReadFile {
+        let bytes = crate::input::read(path).map_err(|source| TargetError::ReadFile {
             path: path.to_owned(),
             source,
         })?;

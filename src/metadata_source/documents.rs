@@ -135,7 +135,7 @@ impl Documents {
             fetch_all(&urls, options).await;
         for location in &order {
             if let Location::File(path) = location {
-                let read = std::fs::read(path).map_err(SourceError::Read);
+                let read = crate::input::read(path).map_err(SourceError::Read);
                 documents.insert(location.clone(), parse(read));
             }
         }

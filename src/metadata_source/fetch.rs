@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::header;
 use url::Url;
 
-use crate::http::{self, HttpSetupError};
+use crate::http::{self, BodyError, HttpSetupError};
 use crate::keycloak::admin::error::transport_reason;
 use crate::keycloak::admin::retry::{self, Attempt, Replay, RetryPolicy};
 
@@ -88,7 +88,7 @@ impl Fetcher {
             header::ACCEPT,
             "application/samlmetadata+xml, application/xml, text/xml",
         );
-        let mut response = match request.send().await {
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return transport(&error),
         };
@@ -108,24 +108,10 @@ impl Fetcher {
         if !response.status().is_success() {
             return Attempt::Failed(FetchError::Status { status });
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_METADATA_BYTES)
-        {
-            return Attempt::Failed(FetchError::TooLarge);
-        }
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if (body.len() + chunk.len()) as u64 > MAX_METADATA_BYTES {
-                        return Attempt::Failed(FetchError::TooLarge);
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => return Attempt::Done(body),
-                Err(error) => return transport(&error),
-            }
+        match http::read_body(response, MAX_METADATA_BYTES).await {
+            Ok(body) => Attempt::Done(body),
+            Err(BodyError::TooLarge { .. }) => Attempt::Failed(FetchError::TooLarge),
+            Err(BodyError::Transport(error)) => transport(&error),
         }
     }
 }

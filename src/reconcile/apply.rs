@@ -1,8 +1,10 @@
 //! Executing a plan against a target: step by step (phase, then group depth: see
 //! [`Operation::sort_key`]), the operations of one step concurrently (they are independent),
 //! stopping after the first step with a failure so nothing is built on top of a missing
-//! object. The report says what was done, what failed and what was not attempted; rerunning
-//! plan/apply converges.
+//! object. Once Keycloak is unreachable no further operation is started. The report says what
+//! was done, what failed and what was not attempted; rerunning plan/apply converges.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::stream::{self, StreamExt};
 
@@ -38,27 +40,38 @@ pub async fn apply<'p, T: Target>(
         .collect();
     // A parent group and its child share a phase but not a depth: steps run one after another.
     let mut phases = executable.chunk_by(|a, b| step(a) == step(b));
+    let unreachable = AtomicBool::new(false);
+    let unreachable = &unreachable;
     for batch in phases.by_ref() {
-        let results: Vec<(&Change, Result<(), TargetError>)> = stream::iter(batch.iter().copied())
-            .map(|change| async move {
-                let operation = change.operation.as_ref().expect("filtered above");
-                (change, target.execute(operation).await)
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+        let results: Vec<(&Change, Option<Result<(), TargetError>>)> =
+            stream::iter(batch.iter().copied())
+                .map(|change| async move {
+                    if unreachable.load(Ordering::Relaxed) {
+                        return (change, None);
+                    }
+                    let operation = change.operation.as_ref().expect("filtered above");
+                    let result = target.execute(operation).await;
+                    if matches!(result, Err(TargetError::Unreachable { .. })) {
+                        unreachable.store(true, Ordering::Relaxed);
+                    }
+                    (change, Some(result))
+                })
+                .buffer_unordered(concurrency.max(1))
+                .collect()
+                .await;
         for (change, result) in results {
             progress(change);
             match result {
-                Ok(()) => report.done.push(change),
-                Err(error) => report.failed.push((change, error)),
+                Some(Ok(())) => report.done.push(change),
+                Some(Err(error)) => report.failed.push((change, error)),
+                None => report.not_attempted.push(change),
             }
         }
         if !report.failed.is_empty() {
             break;
         }
     }
-    report.not_attempted = phases.flatten().copied().collect();
+    report.not_attempted.extend(phases.flatten().copied());
     if report.failed.is_empty() {
         target.commit().await?;
     }

@@ -209,6 +209,10 @@ impl Differ<'_> {
                 client_id: client_id.into(),
                 fields,
                 mappers: want.mappers.clone(),
+                browser_flow: want
+                    .browser_flow
+                    .clone()
+                    .filter(|alias| !self.is_conflicting_flow(alias)),
             }),
         );
         for (name, mapper) in &want.mappers {

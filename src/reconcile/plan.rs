@@ -139,11 +139,14 @@ pub enum Operation {
     },
     /// Creates a client. `mappers` are the ones the plan's CreateMapper operations will add:
     /// a target that can create them with the client (Keycloak's POST takes them) does, and
-    /// then has nothing left to do for those operations.
+    /// then has nothing left to do for those operations. `browser_flow` is the gate bound in
+    /// the creating request, so that an interrupted apply never leaves the client reachable
+    /// without it (the flow is created in an earlier phase).
     CreateClient {
         client_id: String,
         fields: Fields,
         mappers: BTreeMap<String, Mapper>,
+        browser_flow: Option<String>,
     },
     /// Sets the given fields only (null = remove an attribute); everything else is kept.
     UpdateClient {
@@ -221,16 +224,16 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Execution phase: groups and clients before what hangs off them, flows before their
-    /// bindings; deletes in reverse. Operations of one phase are independent of each other.
+    /// Execution phase: flows before the clients they gate (a new client is created bound),
+    /// groups and clients before what hangs off them; deletes in reverse. Operations of one
+    /// phase are independent of each other.
     pub fn phase(&self) -> u8 {
         use Operation::*;
         match self {
-            CreateGroup { .. } | UpdateGroup { .. } => 0,
+            CreateGroup { .. } | UpdateGroup { .. } | CreateFlow { .. } | ReplaceFlow { .. } => 0,
             CreateClient { .. } | UpdateClient { .. } => 1,
             CreateRole { .. } | UpdateRole { .. } | CreateMapper { .. } | UpdateMapper { .. } => 2,
             GrantGroupRole { .. } | GrantUserRole { .. } => 3,
-            CreateFlow { .. } | ReplaceFlow { .. } => 4,
             BindBrowserFlow { .. } => 5,
             RevokeGroupRole { .. } | RevokeUserRole { .. } => 6,
             DeleteMapper { .. } | DeleteRole { .. } => 7,

@@ -186,7 +186,7 @@ fn read_records(files: &[PathBuf], context: &Context) -> Vec<(Option<LoadedRecor
 
 /// Reads one record file: the record (when one can be made of it) and its problems.
 fn read_record(path: &Path, context: &Context) -> (Option<LoadedRecord>, Vec<Problem>) {
-    match fs::read_to_string(path) {
+    match crate::input::read_to_string(path) {
         Ok(text) => check_text(path, text, context),
         Err(error) => (None, vec![unreadable(path, &error)]),
     }

@@ -2,6 +2,7 @@
 //! [`schema`], [`load`]), the rules a record must satisfy ([`validate`]), and how problems
 //! are reported ([`problem`]).
 
+mod excerpt;
 pub mod load;
 pub mod model;
 pub mod problem;

@@ -7,12 +7,17 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 use serde::Serialize;
 
+use super::excerpt::Excerpt;
 use super::tree::{Node, Pos, Value};
 use crate::printable::printable;
 use crate::url_rule;
+
+/// Longest message, field path or help text kept: they may quote input (an unknown key of
+/// any length), and a report must stay readable.
+const MAX_TEXT: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -113,18 +118,23 @@ impl SourceFile {
             severity: finding.severity,
             file: self.path.clone(),
             location: Some((pos.line, pos.column)),
-            field: finding.field,
-            message: finding.message,
-            help: finding.help,
-            span: Some(pos.span),
-            source: Some(
-                NamedSource::new(
-                    printable(&self.path.display().to_string()),
-                    self.snippet_text(),
-                )
-                .with_language("yaml"),
-            ),
+            field: clip(finding.field),
+            message: clip(finding.message),
+            help: finding.help.map(clip),
+            source: Some(Excerpt::new(
+                printable(&self.path.display().to_string()).into_owned(),
+                &self.snippet_text(),
+                pos.span,
+            )),
         }
+    }
+}
+
+/// `text` cut to [`MAX_TEXT`] characters, with an ellipsis where it was cut.
+fn clip(text: String) -> String {
+    match text.char_indices().nth(MAX_TEXT) {
+        None => text,
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
 
@@ -169,8 +179,8 @@ pub struct Problem {
     pub field: String,
     pub message: String,
     pub help: Option<String>,
-    span: Option<SourceSpan>,
-    source: Option<NamedSource<Arc<str>>>,
+    /// The lines around the problem, with the problem's span in them.
+    source: Option<Excerpt>,
 }
 
 impl Problem {
@@ -183,7 +193,6 @@ impl Problem {
             field: String::new(),
             message: message.into(),
             help: Some(help.into()),
-            span: None,
             source: None,
         }
     }
@@ -256,7 +265,7 @@ impl Diagnostic for Problem {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span.filter(|_| self.source.is_some())?;
+        let span = self.source.as_ref()?.span;
         // The label names the field, so every report shows the field path in the snippet.
         let label = (!self.field.is_empty()).then(|| self.field.clone());
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(

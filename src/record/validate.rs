@@ -10,7 +10,7 @@ use url::Url;
 
 use super::load::LoadedRecord;
 use super::model::{
-    ClientAuth, ClientType, Direction, Federation, OneOrMany, Pkce, Protocol, RecordFile,
+    ClientAuth, ClientType, Direction, Federation, IsoDate, OneOrMany, Pkce, Protocol, RecordFile,
     SharedAttribute,
 };
 use super::problem::{Finding, plural};
@@ -369,8 +369,15 @@ fn wildcard_redirects(fed: &Federation) -> Vec<Finding> {
 /// The realm named by an issuer / entity ID of the form `https://host/…/realms/<realm>`.
 pub fn realm_of(entity_id: &str) -> Option<&str> {
     let (_, realm) = entity_id.rsplit_once("/realms/")?;
-    let valid = !realm.is_empty() && !realm.contains(['/', '?', '#']);
+    let valid = !realm.is_empty() && !realm.contains(['/', '?', '#']) && !is_dot_segment(realm);
     valid.then_some(realm)
+}
+
+/// `.` or `..`, also percent-encoded: as a path segment it would move the admin requests
+/// to another path instead of naming a realm.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    matches!(decoded.as_ref(), "." | "..")
 }
 
 fn your_entity_id(fed: &Federation, _: &Context) -> Vec<Finding> {
@@ -684,29 +691,37 @@ fn dates(fed: &Federation, context: &Context) -> Vec<Finding> {
             .with_help("ask the partner for its new certificate and update `signing_cert_expiry`"),
         );
     }
-    if let Some(established) = fed.established.filter(|d| d.0 > context.today) {
-        findings.push(
-            Finding::warning(
-                field(FED, "established"),
-                format!("`established` is in the future ({established})"),
-            )
-            .with_help("write the date the federation went live"),
-        );
-    }
-    if let Some(reviewed) = fed
-        .access_control
-        .last_reviewed
-        .filter(|d| d.0 > context.today)
-    {
-        findings.push(
-            Finding::warning(
-                field(ACCESS, "last_reviewed"),
-                format!("`last_reviewed` is in the future ({reviewed})"),
-            )
-            .with_help("write the date the last review was completed"),
-        );
-    }
+    findings.extend(past_date(
+        field(FED, "established"),
+        fed.established,
+        context.today,
+        "write the date the federation went live",
+    ));
+    findings.extend(past_date(
+        field(ACCESS, "last_reviewed"),
+        fed.access_control.last_reviewed,
+        context.today,
+        "write the date the last review was completed",
+    ));
     findings
+}
+
+/// How far ahead a date that should be past may be before it is refused rather than doubted:
+/// beyond it the date is a typo, and review schedules computed from it would be nonsense.
+const FAR_FUTURE_DAYS: i64 = 366;
+
+/// A date that should not be in the future: a warning when it is (a clock or a time zone
+/// apart), an error when it is far ahead.
+fn past_date(path: String, date: Option<IsoDate>, today: Date, help: &str) -> Option<Finding> {
+    let date = date.filter(|d| d.0 > today)?;
+    let name = path.rsplit('.').next().unwrap_or_default().to_owned();
+    let far = (date.0 - today).whole_days() > FAR_FUTURE_DAYS;
+    let finding = if far {
+        Finding::error(path, format!("`{name}` is far in the future ({date})"))
+    } else {
+        Finding::warning(path, format!("`{name}` is in the future ({date})"))
+    };
+    Some(finding.with_help(help))
 }
 
 /// Free-text fields that must say something, and the identity provider alias Keycloak accepts.

@@ -39,14 +39,16 @@ impl Schedule {
 }
 
 /// `date` plus whole calendar months; a day that does not exist in the target month becomes
-/// that month's last day (31 January + 1 month = 28 or 29 February).
+/// that month's last day (31 January + 1 month = 28 or 29 February). Past the end of the
+/// calendar (a record's date near year 9999) the result is the calendar's last day: the dates
+/// come from input, so this must not panic.
 pub fn add_months(date: Date, months: u8) -> Date {
     let index = date.year() * 12 + i32::from(u8::from(date.month()) - 1) + i32::from(months);
     let year = index.div_euclid(12);
     let month = u8::try_from(index.rem_euclid(12) + 1).expect("1..=12 fits a u8");
     let month = time::Month::try_from(month).expect("1..=12 is a month");
     let day = date.day().min(month.length(year));
-    Date::from_calendar_date(year, month, day).expect("day clamped to the month's length")
+    Date::from_calendar_date(year, month, day).unwrap_or(Date::MAX)
 }
 
 #[cfg(test)]
@@ -63,6 +65,7 @@ mod tests {
         assert_eq!(add_months(date!(2024 - 02 - 29), 12), date!(2025 - 02 - 28));
         assert_eq!(add_months(date!(2025 - 03 - 15), 6), date!(2025 - 09 - 15));
         assert_eq!(add_months(date!(2025 - 12 - 01), 1), date!(2026 - 01 - 01));
+        assert_eq!(add_months(date!(9999 - 12 - 15), 3), Date::MAX);
     }
 
     #[test]

@@ -12,6 +12,10 @@ use super::connection::Credentials;
 use super::error::ApiError;
 use super::retry::{self, Attempt, Replay, RetryPolicy};
 use super::secret::Secret;
+use crate::http::{self, BodyError};
+
+/// A token response is a few kilobytes (a JWT with the admin's roles); past this it is not one.
+const MAX_TOKEN_RESPONSE_BYTES: u64 = 1024 * 1024;
 
 pub struct TokenSource {
     http: reqwest::Client,
@@ -157,9 +161,12 @@ impl TokenSource {
         };
         let status = response.status().as_u16();
         let retry_after = ApiError::retry_after(&response);
-        let body = match response.bytes().await {
+        let body = match http::read_body(response, MAX_TOKEN_RESPONSE_BYTES).await {
             Ok(body) => body,
-            Err(error) => return ApiError::transport_attempt(&error),
+            Err(BodyError::Transport(error)) => return ApiError::transport_attempt(&error),
+            Err(too_large) => {
+                return Attempt::Failed(ApiError::Auth(format!("token endpoint: {too_large}")));
+            }
         };
         if status == 200 {
             return match serde_json::from_slice(&body) {

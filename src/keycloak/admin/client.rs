@@ -4,6 +4,7 @@
 //! realm's public endpoints are read through [`AdminClient::get_public`], the same way minus
 //! the token.
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -17,11 +18,16 @@ use super::connection::{Connection, join};
 use super::error::{ApiError, error_message};
 use super::retry::{self, Attempt, Replay, RetryPolicy};
 use super::secret::Secret;
+use crate::http::{self, BodyError};
 use crate::target::TargetError;
 
 /// Page size for list endpoints (Keycloak pages some lists by default, e.g. group children
 /// by 10; fedctl always asks for explicit pages).
 pub const PAGE_SIZE: usize = 100;
+
+/// The largest answer read from the admin API: a partial export of a realm with many
+/// thousands of clients is tens of megabytes; far more is not an answer to hold in memory.
+pub const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
 
 pub struct AdminClient {
     http: reqwest::Client,
@@ -32,6 +38,9 @@ pub struct AdminClient {
     auth: TokenSource,
     retry: RetryPolicy,
     permits: Semaphore,
+    /// Set once a request could not connect even after its retries: Keycloak is gone, and
+    /// every later request fails at once instead of running its own retry cycle.
+    gone: OnceLock<ApiError>,
 }
 
 /// One request, relative to the realm's admin root.
@@ -142,22 +151,42 @@ impl AdminClient {
             http,
             retry,
             permits: Semaphore::new(connection.concurrency.max(1)),
+            gone: OnceLock::new(),
         })
     }
 
     /// Sends `request`; an error status is an `Err`.
     pub async fn send(&self, request: &Request<'_>) -> Result<Reply, ApiError> {
         let _permit = self.permits.acquire().await.expect("never closed");
-        let token = self.auth.access_token().await?;
-        match self.send_with_retries(request, &token).await {
-            Err(ApiError::Status { status: 401, .. }) => {
-                // Revoked or expired early (clock skew, a server restart): one fresh token.
-                self.auth.invalidate(&token).await;
-                let token = self.auth.access_token().await?;
-                self.send_with_retries(request, &token).await
+        self.unless_gone(async {
+            let token = self.auth.access_token().await?;
+            match self.send_with_retries(request, &token).await {
+                Err(ApiError::Status { status: 401, .. }) => {
+                    // Revoked or expired early (clock skew, a server restart): one fresh token.
+                    self.auth.invalidate(&token).await;
+                    let token = self.auth.access_token().await?;
+                    self.send_with_retries(request, &token).await
+                }
+                other => other,
             }
-            other => other,
+        })
+        .await
+    }
+
+    /// Runs `exchange` unless Keycloak is already known to be gone, and records it as gone
+    /// when `exchange` could not connect after all its retries.
+    async fn unless_gone<T>(
+        &self,
+        exchange: impl Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        if let Some(gone) = self.gone.get() {
+            return Err(gone.clone());
         }
+        let result = exchange.await;
+        if let Err(error @ ApiError::Transport { connect: true, .. }) = &result {
+            let _ = self.gone.set(error.clone());
+        }
+        result
     }
 
     async fn send_with_retries(
@@ -198,9 +227,11 @@ impl AdminClient {
             bearer: None,
             accept,
         };
-        retry::with_retries(self.retry, Replay::Always, async |retries| {
-            self.attempt(&call, retries > 0).await
-        })
+        self.unless_gone(retry::with_retries(
+            self.retry,
+            Replay::Always,
+            async |retries| self.attempt(&call, retries > 0).await,
+        ))
         .await
         .map(|reply| reply.body)
     }
@@ -236,9 +267,15 @@ impl AdminClient {
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(error) => return ApiError::transport_attempt(&error),
+        let body = match http::read_body(response, MAX_RESPONSE_BYTES).await {
+            Ok(body) => Bytes::from(body),
+            Err(BodyError::Transport(error)) => return ApiError::transport_attempt(&error),
+            Err(too_large) => {
+                return Attempt::Failed(ApiError::Unexpected {
+                    request: call.what.clone(),
+                    reason: too_large.to_string(),
+                });
+            }
         };
         tracing::debug!(
             request = %call.what,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::retry::{self, Attempt};
 use crate::target::TargetError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// Keycloak answered with an error status.
     #[error("{request}: HTTP {status}: {message}")]
@@ -21,8 +21,13 @@ pub enum ApiError {
     },
 
     /// No usable answer (connection refused or dropped, timeout), after retries.
+    /// `connect`: not even a connection could be made.
     #[error("{url}: {reason}")]
-    Transport { url: String, reason: String },
+    Transport {
+        url: String,
+        reason: String,
+        connect: bool,
+    },
 
     #[error("{0}")]
     Auth(String),
@@ -71,6 +76,7 @@ impl ApiError {
                     url.to_string()
                 }),
                 reason: transport_reason(error),
+                connect: error.is_connect(),
             },
             retry_after: None,
             unsent: error.is_connect(),
@@ -159,7 +165,7 @@ impl From<ApiError> for TargetError {
                 status,
                 message: refusal_reason(status, message),
             },
-            ApiError::Transport { url, reason } => TargetError::Unreachable { url, reason },
+            ApiError::Transport { url, reason, .. } => TargetError::Unreachable { url, reason },
             ApiError::Auth(reason) => TargetError::Auth(reason),
             ApiError::Unexpected { request, reason } => TargetError::Refused {
                 action: request,

@@ -8,7 +8,10 @@
 //! compares flows without those aliases ([`crate::state::Flow::equivalent`]).
 //!
 //! Templates are named by a hash of their shape, are not any record's, and are hidden from
-//! the observed state. A template left half-built by a failed run is rebuilt.
+//! the observed state. A template left half-built by a failed run is rebuilt. A copy whose
+//! run stopped before it got its own (marked) description still carries the template's: it
+//! is recognised by that, hidden too, and redone by the next create — it cannot be bound
+//! yet, since binding comes after the copy is finished.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -32,6 +35,11 @@ const MAX_EXECUTION_ATTEMPTS: usize = 4;
 
 pub fn is_template(alias: &str) -> bool {
     alias.starts_with(TEMPLATE_PREFIX)
+}
+
+/// A record's flow copied from a template by a run that stopped before marking it.
+pub fn is_unfinished_copy(alias: &str, flow: &Flow) -> bool {
+    !is_template(alias) && flow.description == TEMPLATE_DESCRIPTION
 }
 
 /// A template: a flow of one shape, with parts named after the template.
@@ -190,6 +198,12 @@ impl KeycloakTarget {
     /// config values.
     pub(super) async fn create_flow(&self, alias: &str, flow: &Flow) -> Result<(), TargetError> {
         let template = self.template(alias, flow).await?;
+        let unfinished = lock(&self.unfinished_copies).contains(alias);
+        if unfinished {
+            tracing::info!(flow = %alias, "redoing a flow copy an earlier run left unfinished");
+            self.delete_flow(alias).await?;
+            lock(&self.unfinished_copies).remove(alias);
+        }
         let path = ["authentication", "flows", template.alias.as_str(), "copy"];
         let copied = self
             .client

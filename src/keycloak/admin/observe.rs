@@ -3,7 +3,7 @@
 //! same code as a realm file, plus one lookup per pilot user. When the credentials may not
 //! export, the same document is assembled from list endpoints ([`super::by_parts`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use reqwest::Method;
@@ -23,6 +23,9 @@ pub struct Observed {
     pub ids: Ids,
     /// Enforcement-flow templates: infrastructure, not any record's, so not in `state`.
     pub templates: HashMap<String, Flow>,
+    /// Flow copies an interrupted run did not finish ([`flows::is_unfinished_copy`]): not in
+    /// `state` either, so the record's flow is planned as a create, which redoes them.
+    pub unfinished_copies: HashSet<String>,
 }
 
 /// Pilot users looked up at once (the client bounds the requests actually in flight).
@@ -37,7 +40,10 @@ pub async fn observe(
     let ids = Ids::from_export(&document);
     let mut state = rj::observe(&document);
     drop(document);
-    let templates = take_templates(&mut state);
+    let templates = take_flows(&mut state, |alias, _| flows::is_template(alias));
+    let unfinished_copies = take_flows(&mut state, flows::is_unfinished_copy)
+        .into_keys()
+        .collect();
     let users: Vec<(String, String, User)> = stream::iter(&scope.usernames)
         .map(|username| observe_user(client, username))
         .buffer_unordered(USER_LOOKUPS)
@@ -48,6 +54,7 @@ pub async fn observe(
         state,
         ids,
         templates,
+        unfinished_copies,
     };
     for (username, id, user) in users {
         observed.ids.users.insert(username.clone(), id);
@@ -82,12 +89,16 @@ fn server(client: &AdminClient) -> String {
     url.as_str().trim_end_matches('/').to_owned()
 }
 
-fn take_templates(state: &mut RealmState) -> HashMap<String, Flow> {
+/// Removes the flows `which` picks from `state`.
+fn take_flows(
+    state: &mut RealmState,
+    which: impl Fn(&str, &Flow) -> bool,
+) -> HashMap<String, Flow> {
     let aliases: Vec<String> = state
         .flows
-        .keys()
-        .filter(|alias| flows::is_template(alias))
-        .cloned()
+        .iter()
+        .filter(|(alias, flow)| which(alias, flow))
+        .map(|(alias, _)| alias.clone())
         .collect();
     aliases
         .into_iter()

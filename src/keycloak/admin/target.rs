@@ -31,6 +31,8 @@ pub struct KeycloakTarget {
     pub(super) ids: Mutex<Ids>,
     /// Enforcement-flow templates seen by observe (hidden from the observed state).
     pub(super) observed_templates: Mutex<HashMap<String, Flow>>,
+    /// Flow copies an interrupted run left unfinished, redone by their create.
+    pub(super) unfinished_copies: Mutex<HashSet<String>>,
     /// Templates verified or built during this run, one initialisation each.
     pub(super) templates: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Template>>>>,
     /// Mappers created with their client in this run: their CreateMapper operations are done.
@@ -47,6 +49,7 @@ impl KeycloakTarget {
             realm: connection.realm.clone(),
             ids: Mutex::default(),
             observed_templates: Mutex::default(),
+            unfinished_copies: Mutex::default(),
             templates: Mutex::default(),
             inline_mappers: Mutex::default(),
             role_locks: Mutex::default(),
@@ -84,6 +87,7 @@ impl Target for KeycloakTarget {
         let observed = observe::observe(&self.client, &self.realm, scope).await?;
         *self.ids() = observed.ids;
         *lock(&self.observed_templates) = observed.templates;
+        *lock(&self.unfinished_copies) = observed.unfinished_copies;
         Ok(observed.state)
     }
 
@@ -97,7 +101,11 @@ impl Target for KeycloakTarget {
                 client_id,
                 fields,
                 mappers,
-            } => self.create_client(client_id, fields, mappers).await,
+                browser_flow,
+            } => {
+                self.create_client(client_id, fields, mappers, browser_flow.as_deref())
+                    .await
+            }
             UpdateClient { client_id, fields } => {
                 let body = client_update_body(client_id, fields);
                 self.put_client(client_id, body).await
@@ -215,6 +223,12 @@ impl KeycloakTarget {
                 .map_or(&[], Vec::as_slice),
         );
         Ok(client_ids)
+    }
+
+    async fn require_flow(&self, alias: &str) -> Result<String, TargetError> {
+        self.flow_id(alias)
+            .await?
+            .ok_or_else(|| missing(format!("flow {alias}")))
     }
 
     async fn require_client(&self, client_id: &str) -> Result<ClientIds, TargetError> {
@@ -456,14 +470,24 @@ fn client_update_body(client_id: &str, fields: &Fields) -> Map<String, Value> {
 }
 
 impl KeycloakTarget {
+    /// One request: the client with its mappers and its gate, so no interruption can leave it
+    /// reachable without the gate.
     async fn create_client(
         &self,
         client_id: &str,
         fields: &Fields,
         mappers: &std::collections::BTreeMap<String, Mapper>,
+        browser_flow: Option<&str>,
     ) -> Result<(), TargetError> {
         let mut body = Map::from_iter([("clientId".to_owned(), json!(client_id))]);
         rj::set_string_fields(&mut body, fields);
+        if let Some(alias) = browser_flow {
+            let flow_id = self.require_flow(alias).await?;
+            body.insert(
+                "authenticationFlowBindingOverrides".into(),
+                json!({ "browser": flow_id }),
+            );
+        }
         if !mappers.is_empty() {
             let list = mappers.iter().map(|(n, m)| mapper_body(n, m)).collect();
             body.insert("protocolMappers".into(), Value::Array(list));
@@ -513,10 +537,7 @@ impl KeycloakTarget {
 
     async fn bind(&self, client_id: &str, flow: Option<&str>) -> Result<(), TargetError> {
         let flow_id = match flow {
-            Some(alias) => self
-                .flow_id(alias)
-                .await?
-                .ok_or_else(|| missing(format!("flow {alias}")))?,
+            Some(alias) => self.require_flow(alias).await?,
             // An empty value removes the override.
             None => String::new(),
         };

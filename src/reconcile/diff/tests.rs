@@ -58,8 +58,21 @@ fn from_empty_everything_is_created_in_dependency_order() {
     );
     assert!(matches!(
         plan.operations().next(),
-        Some(Operation::CreateGroup { .. })
+        Some(Operation::CreateGroup { .. } | Operation::CreateFlow { .. })
     ));
+    // The gate exists before its client, which is created bound to it.
+    let position = |wanted: fn(&Operation) -> bool| plan.operations().position(wanted);
+    assert!(
+        position(|op| matches!(op, Operation::CreateFlow { .. }))
+            < position(|op| matches!(op, Operation::CreateClient { .. }))
+    );
+    assert!(plan.operations().any(|op| matches!(
+        op,
+        Operation::CreateClient {
+            browser_flow: Some(_),
+            ..
+        }
+    )));
     assert!(matches!(
         plan.operations().last(),
         Some(Operation::BindBrowserFlow { flow: Some(_), .. })

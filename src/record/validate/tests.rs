@@ -315,6 +315,9 @@ fn your_entity_id_names_a_realm() {
         "https://idp.yourorg.example.org/realms/",
         "https://idp.yourorg.example.org/realms/r/",
         "https://idp.yourorg.example.org/auth/realm/r",
+        "https://idp.yourorg.example.org/realms/..",
+        "https://idp.yourorg.example.org/realms/.",
+        "https://idp.yourorg.example.org/realms/%2E%2e",
     ] {
         let yaml = SAML_OUT.replace("https://idp.yourorg.example.org/realms/your-realm", bad);
         let finding = only(&yaml);
@@ -570,6 +573,34 @@ fn suspicious_dates_are_warnings() {
     );
     // Today itself is neither past nor future.
     assert_eq!(found(&SAML_OUT.replace("2026-11-15", "2025-06-01")), vec![]);
+}
+
+#[test]
+fn far_future_dates_are_refused() {
+    let soon = SAML_OUT.replace(
+        "    approver:",
+        "    last_reviewed: \"2025-12-15\"\n    approver:",
+    );
+    assert_eq!(only(&soon).severity, Severity::Warning);
+    for (from, to, field) in [
+        (
+            "    approver:",
+            "    last_reviewed: \"9999-12-15\"\n    approver:",
+            "federation.access_control.last_reviewed",
+        ),
+        ("2024-11-15", "9999-12-31", "federation.established"),
+    ] {
+        let finding = only(&SAML_OUT.replace(from, to));
+        assert_eq!(
+            (finding.field.as_str(), finding.severity),
+            (field, Severity::Error)
+        );
+        assert!(
+            finding.message.contains("far in the future"),
+            "{}",
+            finding.message
+        );
+    }
 }
 
 #[test]
