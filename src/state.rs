@@ -94,6 +94,9 @@ pub struct Group {
     pub fields: Fields,
     /// clientId → client roles granted to the group directly.
     pub client_roles: BTreeMap<String, BTreeSet<String>>,
+    /// Direct members, when the target counted them (observed side only): a plan that
+    /// deletes a group or moves access away from it says whom it affects.
+    pub members: Option<usize>,
 }
 
 impl Group {
@@ -259,6 +262,12 @@ pub fn group_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// `path` lies strictly below `ancestor` (`/a/b` below `/a`, not `/ab`).
+pub fn is_below(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Turns a record's group (`name` or `/a/b`) into a canonical path.
 pub fn group_path(group: &str) -> String {
     if group.starts_with('/') {
@@ -352,5 +361,8 @@ mod tests {
         assert_eq!(group_parent("/a/b"), Some("/a"));
         assert_eq!(group_parent("/a"), None);
         assert_eq!(group_name("/a/b"), "b");
+        assert!(is_below("/a/b/c", "/a"));
+        assert!(!is_below("/ab", "/a"));
+        assert!(!is_below("/a", "/a"));
     }
 }

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
+use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
 use crate::commands::plan::ReconcileArgs;
 use crate::desired::{self, Desired, RecordRef};
@@ -10,6 +11,7 @@ use crate::error::Error;
 use crate::keycloak::admin::KeycloakTarget;
 use crate::keycloak::realm_file::RealmFile;
 use crate::metadata_source;
+use crate::printable::printable;
 use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
@@ -116,7 +118,9 @@ pub fn prepare(
     target: &TargetArgs,
     reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
-    let set = crate::record::load(records)?;
+    let mut set = crate::record::load(records)?;
+    set.select(&reconcile.records).map_err(Error::Usage)?;
+    check_prune(&set, reconcile)?;
     let fetch = target.tls.fetch_options();
     let target = open_target(target, records_realm(&set).as_deref())?;
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
@@ -149,12 +153,50 @@ pub fn prepare(
         eprintln!("note: {record}: {note}");
     }
     let observed = block_on(target.observe(&Scope::of(&desired)))?;
-    let plan = reconcile::diff(&desired, &observed, reconcile.options());
+    let plan = reconcile::diff(&desired, &observed, reconcile.options(set.partial));
     Ok(Prepared {
         target,
         desired,
         plan,
     })
+}
+
+/// Orphans exist only relative to the complete record set, and an empty set makes every
+/// managed object an orphan: both are refused before anything is read from the target.
+fn check_prune(set: &RecordSet, reconcile: &ReconcileArgs) -> Result<(), Error> {
+    if !reconcile.prune {
+        return Ok(());
+    }
+    if set.partial {
+        return Err(Error::Usage(
+            "--prune needs the complete record set, but this is a partial run (record files \
+             named one by one, or --record): give the records directory instead"
+                .into(),
+        ));
+    }
+    if set.records.is_empty() && !reconcile.allow_empty {
+        return Err(Error::Usage(
+            "refusing --prune with no records: it would delete every object fedctl manages in \
+             the realm; add --allow-empty if that is what you want"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Conflicts are changes fedctl could not make, and their records are not enforced (a
+/// partner's client may lack its deny flow): `Exit(1)` for plan and apply alike, after naming
+/// those records on stderr. `None` when there is no conflict.
+pub fn conflicts_exit(plan: &Plan) -> Option<Exit> {
+    let conflicts = plan.summary().conflict;
+    if conflicts == 0 {
+        return None;
+    }
+    eprintln!("{conflicts} conflict(s) left untouched; these records are not enforced:");
+    for (record, reason) in &plan.not_enforced {
+        eprintln!("  {}: {}", printable(record), printable(reason));
+    }
+    Some(Exit(1))
 }
 
 pub fn plan_header(target: &AnyTarget) -> String {

@@ -1,9 +1,12 @@
 //! `fedctl plan`: show what apply would change.
 
+use std::io::IsTerminal;
+
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{self, Prepared};
 use crate::error::Error;
+use crate::printable::colour_allowed;
 use crate::reconcile::{DiffOptions, render};
 use crate::target::Target;
 
@@ -22,16 +25,28 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 
-    /// Exit 2 when the plan has changes (0: none, 1: error), like `terraform plan`.
+    /// Exit 2 when the plan has changes (0: none, 1: error or a conflict left), like
+    /// `terraform plan`.
     #[arg(long)]
     pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReconcileArgs {
-    /// Delete objects fedctl created for records that no longer exist (never anything else).
+    /// Work on this record only (its file name without .yaml; repeatable), like Terraform's
+    /// -target: a partial run that never reports or prunes other records' objects.
+    #[arg(long = "record", value_name = "NAME")]
+    pub records: Vec<String>,
+
+    /// Delete objects fedctl created for records that no longer exist, and groups no record
+    /// uses any more (never anything else). Needs the complete record set: refused in a
+    /// partial run (record files named one by one, or --record).
     #[arg(long)]
     pub prune: bool,
+
+    /// Allow --prune with an empty record set, which deletes everything fedctl manages.
+    #[arg(long, requires = "prune")]
+    pub allow_empty: bool,
 
     /// Take over existing objects that fedctl did not create but that the records describe.
     #[arg(long)]
@@ -43,10 +58,11 @@ pub struct ReconcileArgs {
 }
 
 impl ReconcileArgs {
-    pub fn options(&self) -> DiffOptions {
+    pub fn options(&self, partial: bool) -> DiffOptions {
         DiffOptions {
             prune: self.prune,
             adopt: self.adopt,
+            partial,
         }
     }
 }
@@ -61,10 +77,17 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let Prepared { target, plan, .. } =
         pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
     let document = match args.output {
-        Output::Text => render::text(&plan, &pipeline::plan_header(&target)),
+        Output::Text => render::text(
+            &plan,
+            &pipeline::plan_header(&target),
+            colour_allowed(std::io::stdout().is_terminal()),
+        ),
         Output::Json => render::json(&plan, target.realm(), &target.describe()),
     };
     println!("{}", document.trim_end());
+    if let Some(exit) = pipeline::conflicts_exit(&plan) {
+        return Ok(exit);
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         Exit(2)
     } else {

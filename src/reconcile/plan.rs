@@ -8,11 +8,14 @@ use serde_json::Value;
 
 use crate::state::{Fields, Flow, Mapper};
 
-/// A plan is a list of changes in execution order, plus the records fedctl skipped.
+/// A plan is a list of changes in execution order, plus the records fedctl skipped and the
+/// records it cannot enforce (a conflict withholds the whole record).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub skipped: Vec<(String, String)>,
+    /// Record → why none of its changes are applied.
+    pub not_enforced: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -281,7 +284,16 @@ impl Plan {
             *counts.entry(change.action).or_insert(0usize) += 1;
         }
         let count = |action| counts.get(&action).copied().unwrap_or(0);
+        let members_losing_group = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && matches!(c.object, ObjectRef::Group { .. }))
+            .flat_map(|c| &c.fields)
+            .filter(|f| f.path == "members")
+            .filter_map(|f| f.old.as_u64())
+            .sum::<u64>() as usize;
         Summary {
+            members_losing_group,
             create: count(Action::Create),
             update: count(Action::Update),
             delete: count(Action::Delete),
@@ -293,6 +305,8 @@ impl Plan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Memberships that planned group deletions remove (called out before anyone confirms).
+    pub members_losing_group: usize,
     pub create: usize,
     pub update: usize,
     pub delete: usize,
