@@ -759,6 +759,50 @@ fn a_mapper_added_by_hand_to_a_managed_client_is_planned_and_removed() {
     }
 }
 
+#[test]
+fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
+    for server in Server::all() {
+        let workspace = two_partners(&server);
+        server
+            .fedctl(&workspace, "plan", &["--out", "plan.json"])
+            .success();
+        let mut apply = |extra: &[&str]| {
+            let mut command = common::fedctl();
+            command
+                .current_dir(workspace.dir.path())
+                .env("KEYCLOAK_USER", &server.user)
+                .env("KEYCLOAK_PASSWORD", &server.password)
+                .env_remove("KEYCLOAK_REALM")
+                .args(["apply", "--url", &server.url, "plan.json"])
+                .args(extra);
+            command.assert()
+        };
+        apply(&["--yes"]).success();
+        assert!(server.has_client("acme") && server.has_client("globex"));
+
+        workspace.write_record(
+            "acme.yaml",
+            &oidc_record(&server.realm, "acme", "acme-staff"),
+        );
+        server
+            .fedctl(&workspace, "plan", &["--out", "plan.json"])
+            .success();
+        let acme = server.client("acme");
+        let id = acme["id"].as_str().unwrap();
+        let mut edited = acme.clone();
+        edited["name"] = json!("edited by hand");
+        server.put(&["clients", id], &edited);
+        let writes = server.sim.as_ref().map(|_| server.writes());
+        apply(&["--yes"]).code(1).stderr(predicate::str::contains(
+            "the target changed since the plan was made",
+        ));
+        if let Some(writes) = writes {
+            assert_eq!(server.writes(), writes, "nothing written");
+        }
+        assert!(server.group("/acme-staff").is_none());
+    }
+}
+
 /// Records named `partner-NNN.yaml` with a client and group each.
 fn many_records(workspace: &Workspace, realm: &str, count: usize) {
     for i in 0..count {

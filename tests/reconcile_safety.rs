@@ -349,3 +349,46 @@ fn validate_of_an_empty_directory_fails() {
 fn the_import_check_catches_a_dangling_group_path() {
     assert_importable(&json!({"users": [{"username": "x", "groups": ["/gone"]}]}));
 }
+
+#[test]
+fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
+    let workspace = two_partners();
+    workspace
+        .run("plan", &["--out", "plan.json"])
+        .success()
+        .stdout(predicate::str::contains("+ client acme"));
+    // Applying the saved plan is exactly that plan; the records are not read again.
+    workspace.remove_record("globex.yaml");
+    run_on(&workspace, "apply", &["plan.json"], &["--yes"]).success();
+    let realm = workspace.realm_json();
+    assert!(client(&realm, "acme").is_some() && client(&realm, "globex").is_some());
+
+    // A plan made, then someone edits a managed object: the saved plan is refused whole.
+    workspace.write_record("acme.yaml", &oidc_record(REALM, "acme", "acme-staff"));
+    workspace.run("plan", &["--out", "plan.json"]).success();
+    let mut realm = workspace.realm_json();
+    let acme = realm["clients"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["clientId"] == "acme")
+        .unwrap();
+    acme["name"] = json!("edited by hand");
+    workspace.write_realm_json(&realm);
+    let before = std::fs::read(workspace.realm_file()).unwrap();
+    run_on(&workspace, "apply", &["plan.json"], &["--yes"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the target changed since the plan was made",
+        ));
+    assert_eq!(
+        std::fs::read(workspace.realm_file()).unwrap(),
+        before,
+        "nothing written"
+    );
+
+    // Options that would change the plan are refused with a saved plan.
+    run_on(&workspace, "apply", &["plan.json"], &["--yes", "--prune"])
+        .code(1)
+        .stderr(predicate::str::contains("runs as it was made"));
+}

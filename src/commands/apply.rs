@@ -1,6 +1,7 @@
 //! `fedctl apply`: make the identity provider match the records.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -12,6 +13,7 @@ use super::plan::{Output, ReconcileArgs};
 use crate::error::Error;
 use crate::printable::colour_allowed;
 use crate::reconcile::apply::{self, ApplyReport};
+use crate::reconcile::saved::SavedPlan;
 use crate::reconcile::{Plan, render};
 use crate::target::Target;
 
@@ -41,9 +43,41 @@ pub struct Args {
 const PROGRESS_THRESHOLD: usize = 20;
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
+    if let Some(path) = saved_plan_path(args)? {
+        return run_saved(args, path);
+    }
     let Prepared { target, plan, .. } =
         pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
     execute(args, &target, &plan)
+}
+
+/// `apply FILE.json`: a saved plan rather than records (records are YAML).
+fn saved_plan_path(args: &Args) -> Result<Option<&Path>, Error> {
+    let [path] = args.records.paths.as_slice() else {
+        return Ok(None);
+    };
+    if path.extension().is_none_or(|e| e != "json") || path.is_dir() {
+        return Ok(None);
+    }
+    let r = &args.reconcile;
+    if r.prune || r.adopt || !r.records.is_empty() || r.allow_expired_metadata {
+        return Err(Error::Usage(
+            "a saved plan runs as it was made: --prune, --adopt, --record and \
+             --allow-expired-metadata belong to the `fedctl plan --out` that wrote it"
+                .into(),
+        ));
+    }
+    Ok(Some(path))
+}
+
+/// Observes the target again (what the plan looked at), refuses when anything the plan
+/// depends on changed, and otherwise executes the saved plan as it is.
+fn run_saved(args: &Args, path: &Path) -> Result<Exit, Error> {
+    let saved = SavedPlan::read(path)?;
+    let target = pipeline::open_target(&args.target, Some(&saved.realm))?;
+    let observed = pipeline::block_on(target.observe(&saved.scope))?;
+    saved.check(target.realm(), &target.describe(), &observed)?;
+    execute(args, &target, &saved.plan)
 }
 
 /// Shows `plan`, asks (unless --yes), applies it and reports; shared by a fresh plan and a

@@ -111,6 +111,9 @@ pub struct Prepared {
     pub target: AnyTarget,
     pub desired: Desired,
     pub plan: Plan,
+    /// What was observed, and what was asked for: a saved plan's fingerprint covers them.
+    pub scope: Scope,
+    pub observed: RealmState,
 }
 
 pub fn prepare(
@@ -152,12 +155,15 @@ pub fn prepare(
     for (record, note) in &desired.notes {
         eprintln!("note: {record}: {note}");
     }
-    let observed = block_on(target.observe(&Scope::of(&desired)))?;
+    let scope = Scope::of(&desired);
+    let observed = block_on(target.observe(&scope))?;
     let plan = reconcile::diff(&desired, &observed, reconcile.options(set.partial));
     Ok(Prepared {
         target,
         desired,
         plan,
+        scope,
+        observed,
     })
 }
 

@@ -1,14 +1,18 @@
 //! `fedctl plan`: show what apply would change.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{self, Prepared};
 use crate::error::Error;
+use crate::fsutil::{self, Mode};
 use crate::printable::colour_allowed;
+use crate::reconcile::saved::SavedPlan;
 use crate::reconcile::{DiffOptions, render};
 use crate::target::Target;
+use crate::target::TargetError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,6 +28,11 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+
+    /// Also write the plan to FILE, with a fingerprint of what it was computed from, for
+    /// `fedctl apply FILE` (which runs exactly this plan, or nothing if the target changed).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 
     /// Exit 2 when the plan has changes (0: none, 1: error or a conflict left), like
     /// `terraform plan`.
@@ -74,8 +83,24 @@ pub enum Output {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let Prepared { target, plan, .. } =
-        pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
+    let Prepared {
+        target,
+        plan,
+        scope,
+        observed,
+        ..
+    } = pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
+    if let Some(path) = &args.out {
+        let saved = SavedPlan::new(
+            plan.clone(),
+            target.realm(),
+            &target.describe(),
+            scope,
+            &observed,
+        );
+        fsutil::write_atomic(path, saved.to_json().as_bytes(), Mode::KeepExisting)
+            .map_err(TargetError::from)?;
+    }
     let document = match args.output {
         Output::Text => render::text(
             &plan,

@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::state::{Fields, Flow, Mapper};
 
 /// A plan is a list of changes in execution order, plus the records fedctl skipped and the
 /// records it cannot enforce (a conflict withholds the whole record).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub skipped: Vec<(String, String)>,
@@ -18,7 +18,7 @@ pub struct Plan {
     pub not_enforced: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -43,7 +43,7 @@ impl Action {
 }
 
 /// The natural identity of a managed object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ObjectRef {
     Client {
@@ -105,7 +105,7 @@ impl fmt::Display for ObjectRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub path: String,
     pub old: Value,
@@ -113,7 +113,7 @@ pub struct FieldChange {
 }
 
 /// One line of the plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// The record the change serves (for orphans: the record that is gone).
     pub record: String,
@@ -127,7 +127,8 @@ pub struct Change {
 }
 
 /// What a target executes. Operations name objects by natural keys; targets resolve ids.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     CreateGroup {
         path: String,
