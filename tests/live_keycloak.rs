@@ -581,6 +581,10 @@ fn add_member(server: &Server, username: &str, groups: &[&str]) {
     }
 }
 
+fn one_partner(server: &Server, group: &str) -> Workspace {
+    Workspace::new(&[("acme.yaml", &oidc_record(&server.realm, "acme", group))])
+}
+
 fn two_partners(server: &Server) -> Workspace {
     Workspace::new(&[
         (
@@ -658,10 +662,7 @@ fn a_group_change_keeps_the_old_group_and_its_members_until_prune() {
 #[test]
 fn a_hand_made_subgroup_survives_the_prune_of_its_managed_parent() {
     for server in Server::all() {
-        let workspace = Workspace::new(&[(
-            "acme.yaml",
-            &oidc_record(&server.realm, "acme", "/partners/acme"),
-        )]);
+        let workspace = one_partner(&server, "/partners/acme");
         server.fedctl(&workspace, "apply", &["--yes"]).success();
         let parent = server.group("/partners").unwrap();
         server.create(
@@ -694,8 +695,7 @@ fn a_hand_made_subgroup_survives_the_prune_of_its_managed_parent() {
 #[test]
 fn adopt_then_prune_never_deletes_a_hand_made_group() {
     for server in Server::all() {
-        let workspace =
-            Workspace::new(&[("acme.yaml", &oidc_record(&server.realm, "acme", "staff"))]);
+        let workspace = one_partner(&server, "staff");
         server.create(
             &["groups"],
             &json!({"name": "staff", "attributes": {"team": ["it"]}}),
@@ -726,10 +726,7 @@ fn adopt_then_prune_never_deletes_a_hand_made_group() {
 #[test]
 fn a_mapper_added_by_hand_to_a_managed_client_is_planned_and_removed() {
     for server in Server::all() {
-        let workspace = Workspace::new(&[(
-            "acme.yaml",
-            &oidc_record(&server.realm, "acme", "acme-users"),
-        )]);
+        let workspace = one_partner(&server, "acme-users");
         server.fedctl(&workspace, "apply", &["--yes"]).success();
         let id = server.client("acme")["id"].as_str().unwrap().to_owned();
         server.create(
@@ -766,7 +763,7 @@ fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
         server
             .fedctl(&workspace, "plan", &["--out", "plan.json"])
             .success();
-        let mut apply = |extra: &[&str]| {
+        let apply = |extra: &[&str]| {
             let mut command = common::fedctl();
             command
                 .current_dir(workspace.dir.path())

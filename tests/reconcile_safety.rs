@@ -39,6 +39,19 @@ fn two_partners() -> Workspace {
     ])
 }
 
+fn one_partner(group: &str) -> Workspace {
+    Workspace::new(&[("acme.yaml", &oidc_record(REALM, "acme", group))])
+}
+
+/// The named entry of one of a realm's lists (`clients`, `groups`…), to edit by hand.
+fn entry_mut<'v>(list: &'v mut Value, key: &str, name: &str) -> &'v mut Value {
+    list.as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c[key] == name)
+        .unwrap()
+}
+
 fn client<'v>(realm: &'v Value, client_id: &str) -> Option<&'v Value> {
     realm["clients"]
         .as_array()?
@@ -223,15 +236,10 @@ fn a_group_change_keeps_the_old_group_and_its_members_until_prune() {
 
 #[test]
 fn a_hand_made_subgroup_survives_the_prune_of_its_managed_parent() {
-    let workspace = Workspace::new(&[("acme.yaml", &oidc_record(REALM, "acme", "/partners/acme"))]);
+    let workspace = one_partner("/partners/acme");
     workspace.run("apply", &["--yes"]).success();
     let mut realm = workspace.realm_json();
-    let partners = realm["groups"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g["name"] == "partners")
-        .unwrap();
+    let partners = entry_mut(&mut realm["groups"], "name", "partners");
     partners["subGroups"].as_array_mut().unwrap().push(
         json!({"name": "handmade", "path": "/partners/handmade", "subGroups": [], "attributes": {}}),
     );
@@ -266,7 +274,7 @@ fn a_hand_made_subgroup_survives_the_prune_of_its_managed_parent() {
 
 #[test]
 fn adopt_then_prune_never_deletes_a_hand_made_group() {
-    let workspace = Workspace::new(&[("acme.yaml", &oidc_record(REALM, "acme", "staff"))]);
+    let workspace = one_partner("staff");
     workspace.write_realm_json(&json!({
         "realm": REALM,
         "groups": [{"name": "staff", "path": "/staff", "subGroups": [], "attributes": {}}],
@@ -296,15 +304,10 @@ fn adopt_then_prune_never_deletes_a_hand_made_group() {
 
 #[test]
 fn a_mapper_added_by_hand_to_a_managed_client_is_planned_and_removed() {
-    let workspace = Workspace::new(&[("acme.yaml", &oidc_record(REALM, "acme", "acme-users"))]);
+    let workspace = one_partner("acme-users");
     workspace.run("apply", &["--yes"]).success();
     let mut realm = workspace.realm_json();
-    let acme = realm["clients"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|c| c["clientId"] == "acme")
-        .unwrap();
+    let acme = entry_mut(&mut realm["clients"], "clientId", "acme");
     acme["protocolMappers"].as_array_mut().unwrap().push(json!({
         "name": "uid", "protocol": "openid-connect", "protocolMapper": "oidc-usermodel-property-mapper",
         "config": {"user.attribute": "username", "claim.name": "uid"}
@@ -367,12 +370,7 @@ fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
     workspace.write_record("acme.yaml", &oidc_record(REALM, "acme", "acme-staff"));
     workspace.run("plan", &["--out", "plan.json"]).success();
     let mut realm = workspace.realm_json();
-    let acme = realm["clients"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|c| c["clientId"] == "acme")
-        .unwrap();
+    let acme = entry_mut(&mut realm["clients"], "clientId", "acme");
     acme["name"] = json!("edited by hand");
     workspace.write_realm_json(&realm);
     let before = std::fs::read(workspace.realm_file()).unwrap();

@@ -128,12 +128,13 @@ fn outline_changes<'v>(old: &'v Value, new: &'v Value) -> Vec<(Action, &'v str)>
     while i < a.len() || j < b.len() {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || common[i][j + 1] >= common[i + 1][j]) {
-            changes.push((Action::Create, b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || common[i + 1][j] >= common[i][j + 1]) {
+            // Removed lines before the lines that replace them, as in a unified diff.
             changes.push((Action::Delete, a[i]));
             i += 1;
+        } else {
+            changes.push((Action::Create, b[j]));
+            j += 1;
         }
     }
     changes

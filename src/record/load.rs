@@ -442,6 +442,13 @@ mod tests {
         }
     }
 
+    fn relative(files: &[PathBuf], dir: &Path) -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
     #[test]
     fn directories_are_searched_recursively_in_sorted_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -457,15 +464,7 @@ mod tests {
             fs::write(dir.path().join(file), "").unwrap();
         }
         let (files, problems) = discover(&[dir.path().to_owned(), dir.path().join("a.yaml")]);
-        let names: Vec<_> = files
-            .iter()
-            .map(|f| {
-                f.strip_prefix(dir.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let names = relative(&files, dir.path());
         assert_eq!(names, ["a.yaml", "b/c/z.yml", "b/y.yaml"]);
         assert!(problems.is_empty());
     }
@@ -481,15 +480,7 @@ mod tests {
         // A link back up to the top would loop forever if followed blindly.
         std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
         let (files, problems) = discover(&[dir.path().to_owned()]);
-        let names: Vec<_> = files
-            .iter()
-            .map(|f| {
-                f.strip_prefix(dir.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let names = relative(&files, dir.path());
         assert_eq!(names, ["sub/own.yaml", "sub/partners/linked.yaml"]);
         assert!(problems.is_empty());
     }

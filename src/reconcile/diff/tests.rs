@@ -238,14 +238,7 @@ fn objects_of_a_removed_record_are_orphans_until_pruned() {
         actions(&plan)
     );
 
-    let plan = diff(
-        &empty,
-        &observed,
-        DiffOptions {
-            prune: true,
-            ..DiffOptions::default()
-        },
-    );
+    let plan = diff(&empty, &observed, pruning());
     let ops: Vec<&Operation> = plan.operations().collect();
     assert!(
         matches!(ops[0], Operation::DeleteClient { .. }),
@@ -330,14 +323,7 @@ fn a_record_that_moves_to_another_group_keeps_the_old_one_until_pruned() {
         "{reason}"
     );
 
-    let plan = diff(
-        &moved,
-        &observed,
-        DiffOptions {
-            prune: true,
-            ..DiffOptions::default()
-        },
-    );
+    let plan = diff(&moved, &observed, pruning());
     let old = plan
         .changes
         .iter()
