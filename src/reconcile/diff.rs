@@ -871,12 +871,9 @@ impl Differ<'_> {
             _ if !self.options.prune => {
                 why.push_str("; kept until --prune");
                 if let Some(blocker) = blocker {
-                    let _ = std::fmt::Write::write_fmt(
-                        &mut why,
-                        format_args!(
-                            "; --prune keeps it too: deleting it would delete subgroup {blocker}"
-                        ),
-                    );
+                    why.push_str(&format!(
+                        "; --prune keeps it too: deleting it would delete subgroup {blocker}"
+                    ));
                 }
                 (Action::Orphan, None)
             }
