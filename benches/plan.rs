@@ -51,7 +51,7 @@ fn plan_once(records: &RecordArgs, realm_file: &Path) -> (usize, Duration) {
     let target = RealmFile::open(realm_file).expect("realm file");
     let observed = block_on(target.observe(&Scope::of(&desired))).expect("observe");
     let plan = reconcile::diff(&desired, &observed, DiffOptions::default());
-    let text = render::text(&plan, "bench");
+    let text = render::text(&plan, "bench", false);
     assert!(!plan.has_changes(), "the realm already holds the records");
     (text.len(), start.elapsed())
 }

@@ -33,6 +33,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Review(#[from] crate::review::ReviewError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    SavedPlan(#[from] crate::reconcile::saved::SavedPlanError),
 }
 
 impl Error {

@@ -1,6 +1,8 @@
 //! Logging to stderr with tracing. Machine output goes to stdout only, so logs never mix
 //! with plans, JSON or Prometheus text.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn init(verbosity: u8) {
@@ -14,6 +16,8 @@ pub fn init(verbosity: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(crate::printable::colour_allowed(
+            std::io::stderr().is_terminal(),
+        ))
         .try_init();
 }

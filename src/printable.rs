@@ -21,6 +21,13 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether output to a stream may carry ANSI colour: only a terminal, and never when
+/// `NO_COLOR` is set to anything (no-color.org) or the terminal says it is `dumb`.
+pub fn colour_allowed(stream_is_terminal: bool) -> bool {
+    let set = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    stream_is_terminal && set("NO_COLOR").is_none() && set("TERM").is_none_or(|t| t != "dumb")
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Attribute (client, role, group) naming the record an object was created for.
@@ -29,7 +30,7 @@ const FLOW_OWNER_OPEN: &str = "[managed by fedctl: ";
 pub type Fields = BTreeMap<String, Value>;
 
 /// Everything fedctl manages (or might collide with) in one realm.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RealmState {
     pub clients: BTreeMap<String, Client>,
     pub groups: BTreeMap<String, Group>,
@@ -38,7 +39,7 @@ pub struct RealmState {
     pub users: BTreeMap<String, User>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Client {
     pub fields: Fields,
     pub mappers: BTreeMap<String, Mapper>,
@@ -65,14 +66,14 @@ impl Client {
 }
 
 /// A protocol mapper. Keycloak's PUT replaces `config` wholesale, so it is compared whole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mapper {
     pub protocol: String,
     pub mapper_type: String,
     pub config: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     pub fields: Fields,
 }
@@ -89,11 +90,14 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub fields: Fields,
     /// clientId → client roles granted to the group directly.
     pub client_roles: BTreeMap<String, BTreeSet<String>>,
+    /// Direct members, when the target counted them (observed side only): a plan that
+    /// deletes a group or moves access away from it says whom it affects.
+    pub members: Option<usize>,
 }
 
 impl Group {
@@ -105,7 +109,7 @@ impl Group {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub enabled: bool,
     /// clientId → client roles granted to the user directly.
@@ -113,7 +117,7 @@ pub struct User {
 }
 
 /// A top-level authentication flow and its whole tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flow {
     pub description: String,
     pub steps: Vec<FlowStep>,
@@ -165,7 +169,7 @@ pub fn steps_equivalent(a: &[FlowStep], b: &[FlowStep]) -> bool {
         })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Requirement {
     Required,
     Alternative,
@@ -194,13 +198,13 @@ impl Requirement {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowStep {
     pub requirement: Requirement,
     pub kind: StepKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepKind {
     Authenticator {
         provider: String,
@@ -212,7 +216,7 @@ pub enum StepKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthenticatorConfig {
     pub alias: String,
     pub config: BTreeMap<String, String>,
@@ -257,6 +261,12 @@ pub fn group_parent(path: &str) -> Option<&str> {
 /// The last segment of a group path: the group's own name.
 pub fn group_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `path` lies strictly below `ancestor` (`/a/b` below `/a`, not `/ab`).
+pub fn is_below(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Turns a record's group (`name` or `/a/b`) into a canonical path.
@@ -352,5 +362,8 @@ mod tests {
         assert_eq!(group_parent("/a/b"), Some("/a"));
         assert_eq!(group_parent("/a"), None);
         assert_eq!(group_name("/a/b"), "b");
+        assert!(is_below("/a/b/c", "/a"));
+        assert!(!is_below("/ab", "/a"));
+        assert!(!is_below("/a", "/a"));
     }
 }

@@ -13,7 +13,7 @@ use crate::state::RealmState;
 
 /// What a plan needs to see: the objects the records name. Targets also report every object
 /// that carries fedctl's marker, so orphans can be found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     pub client_ids: BTreeSet<String>,
     pub group_paths: BTreeSet<String>,

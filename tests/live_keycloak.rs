@@ -545,12 +545,16 @@ fn an_existing_client_is_a_conflict_until_adopted() {
             &json!({"clientId": CLIENT, "protocol": "saml", "name": "Made by hand",
                     "attributes": {"note.by-hand": "keep me"}}),
         );
+        // A conflict left fails the drift gate, and apply applies nothing of the record.
         server
-            .fedctl(&workspace, "plan", &[])
-            .success()
-            .stdout(predicate::str::contains("was not created by fedctl"));
+            .fedctl(&workspace, "plan", &["--detailed-exitcode"])
+            .code(1)
+            .stdout(predicate::str::contains("was not created by fedctl"))
+            .stderr(predicate::str::contains("not enforced"));
         server.fedctl(&workspace, "apply", &["--yes"]).code(1);
         assert_eq!(server.client(CLIENT)["name"], "Made by hand");
+        assert!(server.flow(FLOW).is_none(), "no flow bound to nothing");
+        assert!(server.group(GROUP).is_none());
 
         server
             .fedctl(&workspace, "apply", &["--yes", "--adopt"])
@@ -562,6 +566,237 @@ fn an_existing_client_is_a_conflict_until_adopted() {
         server
             .fedctl(&workspace, "plan", &["--detailed-exitcode"])
             .code(0);
+    }
+}
+
+/// A user who is a member of the given groups.
+fn add_member(server: &Server, username: &str, groups: &[&str]) {
+    let id = server.create(&["users"], &json!({"username": username, "enabled": true}));
+    for path in groups {
+        let group = server.group(path).expect("group exists");
+        server.put(
+            &["users", &id, "groups", group["id"].as_str().unwrap()],
+            &json!({}),
+        );
+    }
+}
+
+fn one_partner(server: &Server, group: &str) -> Workspace {
+    Workspace::new(&[("acme.yaml", &oidc_record(&server.realm, "acme", group))])
+}
+
+fn two_partners(server: &Server) -> Workspace {
+    Workspace::new(&[
+        (
+            "acme.yaml",
+            &oidc_record(&server.realm, "acme", "acme-users"),
+        ),
+        (
+            "globex.yaml",
+            &oidc_record(&server.realm, "globex", "globex-users"),
+        ),
+    ])
+}
+
+#[test]
+fn a_partial_run_plans_only_its_records_and_refuses_to_prune() {
+    for server in Server::all() {
+        let workspace = two_partners(&server);
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        server
+            .fedctl(
+                &workspace,
+                "plan",
+                &["--record", "acme", "--detailed-exitcode"],
+            )
+            .code(0)
+            .stdout(predicate::str::contains("gone").not());
+        workspace.remove_record("globex.yaml");
+        // globex's file is gone, but a partial run on acme never reports or prunes it.
+        server
+            .fedctl(&workspace, "plan", &["--record", "acme"])
+            .success()
+            .stdout(predicate::str::contains("globex").not());
+        server
+            .fedctl(
+                &workspace,
+                "apply",
+                &["--record", "acme", "--yes", "--prune"],
+            )
+            .code(1)
+            .stderr(predicate::str::contains("partial run"));
+        assert!(server.has_client("globex"));
+    }
+}
+
+#[test]
+fn a_group_change_keeps_the_old_group_and_its_members_until_prune() {
+    for server in Server::all() {
+        let workspace = two_partners(&server);
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        add_member(&server, "ann", &["/acme-users"]);
+        add_member(&server, "bob", &["/acme-users", "/globex-users"]);
+        workspace.write_record(
+            "acme.yaml",
+            &oidc_record(&server.realm, "acme", "acme-staff"),
+        );
+        server
+            .fedctl(&workspace, "plan", &[])
+            .success()
+            .stdout(predicate::str::contains(
+                "? group /acme-users — record acme no longer uses it; its 2 member(s) keep the group but lose access to acme",
+            ));
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        assert!(server.group("/acme-users").is_some(), "old group kept");
+        assert!(server.group("/acme-staff").is_some());
+
+        server
+            .fedctl(&workspace, "apply", &["--yes", "--prune"])
+            .success()
+            .stdout(predicate::str::contains("members: 2 → (none)"));
+        assert!(server.group("/acme-users").is_none());
+        assert!(server.group("/globex-users").is_some());
+    }
+}
+
+#[test]
+fn a_hand_made_subgroup_survives_the_prune_of_its_managed_parent() {
+    for server in Server::all() {
+        let workspace = one_partner(&server, "/partners/acme");
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        let parent = server.group("/partners").unwrap();
+        server.create(
+            &["groups", parent["id"].as_str().unwrap(), "children"],
+            &json!({"name": "handmade"}),
+        );
+        workspace.remove_record("acme.yaml");
+        server
+            .fedctl(
+                &workspace,
+                "apply",
+                &[
+                    "--yes",
+                    "--prune",
+                    "--allow-empty",
+                    "--realm",
+                    &server.realm,
+                ],
+            )
+            .success()
+            .stdout(predicate::str::contains(
+                "kept, as Keycloak would delete subgroup /partners/handmade with it",
+            ));
+        assert!(server.group("/partners/handmade").is_some());
+        assert!(server.group("/partners/acme").is_none());
+        assert!(!server.has_client("acme"));
+    }
+}
+
+#[test]
+fn adopt_then_prune_never_deletes_a_hand_made_group() {
+    for server in Server::all() {
+        let workspace = one_partner(&server, "staff");
+        server.create(
+            &["groups"],
+            &json!({"name": "staff", "attributes": {"team": ["it"]}}),
+        );
+        server
+            .fedctl(&workspace, "apply", &["--yes", "--adopt"])
+            .success();
+        assert!(attribute(&server.group("/staff").unwrap(), "fedctl.managed-by").is_null());
+        workspace.remove_record("acme.yaml");
+        server
+            .fedctl(
+                &workspace,
+                "apply",
+                &[
+                    "--yes",
+                    "--prune",
+                    "--allow-empty",
+                    "--realm",
+                    &server.realm,
+                ],
+            )
+            .success();
+        assert!(!server.has_client("acme"));
+        assert!(server.group("/staff").is_some());
+    }
+}
+
+#[test]
+fn a_mapper_added_by_hand_to_a_managed_client_is_planned_and_removed() {
+    for server in Server::all() {
+        let workspace = one_partner(&server, "acme-users");
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        let id = server.client("acme")["id"].as_str().unwrap().to_owned();
+        server.create(
+            &["clients", &id, "protocol-mappers", "models"],
+            &json!({"name": "uid", "protocol": "openid-connect",
+                    "protocolMapper": "oidc-usermodel-property-mapper",
+                    "config": {"user.attribute": "username", "claim.name": "uid"}}),
+        );
+        server
+            .fedctl(&workspace, "plan", &["--detailed-exitcode"])
+            .code(2)
+            .stdout(predicate::str::contains(
+                "- mapper uid of client acme — added outside fedctl",
+            ));
+        server.fedctl(&workspace, "apply", &["--yes"]).success();
+        let mappers = server.get(&["clients", &id, "protocol-mappers", "models"]);
+        assert!(
+            mappers
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["name"] != "uid")
+        );
+        server
+            .fedctl(&workspace, "plan", &["--detailed-exitcode"])
+            .code(0);
+    }
+}
+
+#[test]
+fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
+    for server in Server::all() {
+        let workspace = two_partners(&server);
+        server
+            .fedctl(&workspace, "plan", &["--out", "plan.json"])
+            .success();
+        let apply = |extra: &[&str]| {
+            let mut command = common::fedctl();
+            command
+                .current_dir(workspace.dir.path())
+                .env("KEYCLOAK_USER", &server.user)
+                .env("KEYCLOAK_PASSWORD", &server.password)
+                .env_remove("KEYCLOAK_REALM")
+                .args(["apply", "--url", &server.url, "plan.json"])
+                .args(extra);
+            command.assert()
+        };
+        apply(&["--yes"]).success();
+        assert!(server.has_client("acme") && server.has_client("globex"));
+
+        workspace.write_record(
+            "acme.yaml",
+            &oidc_record(&server.realm, "acme", "acme-staff"),
+        );
+        server
+            .fedctl(&workspace, "plan", &["--out", "plan.json"])
+            .success();
+        let acme = server.client("acme");
+        let id = acme["id"].as_str().unwrap();
+        let mut edited = acme.clone();
+        edited["name"] = json!("edited by hand");
+        server.put(&["clients", id], &edited);
+        let writes = server.sim.as_ref().map(|_| server.writes());
+        apply(&["--yes"]).code(1).stderr(predicate::str::contains(
+            "the target changed since the plan was made",
+        ));
+        if let Some(writes) = writes {
+            assert_eq!(server.writes(), writes, "nothing written");
+        }
+        assert!(server.group("/acme-staff").is_none());
     }
 }
 

@@ -214,7 +214,15 @@ fn prune_deletes_only_what_fedctl_created() {
     workspace.run("apply", &["--yes"]).success();
     assert!(find_client(&workspace.realm_json(), CLIENT).is_some());
 
-    workspace.run("apply", &["--yes", "--prune"]).success();
+    // An empty record set would prune everything: refused unless confirmed.
+    workspace
+        .run("apply", &["--yes", "--prune"])
+        .code(1)
+        .stderr(predicate::str::contains("--allow-empty"));
+    assert!(find_client(&workspace.realm_json(), CLIENT).is_some());
+    workspace
+        .run("apply", &["--yes", "--prune", "--allow-empty"])
+        .success();
     let realm = workspace.realm_json();
     assert!(
         find_client(&realm, CLIENT).is_none(),
@@ -247,15 +255,28 @@ fn an_existing_unmanaged_client_is_a_conflict_until_adopted() {
         "realm": "your-realm",
         "clients": [{"clientId": CLIENT, "protocol": "saml", "name": "made by hand", "attributes": {"keep": "me"}}]
     }));
+    // A conflict left makes plan exit 1, even for a drift gate, naming the record not enforced.
     workspace
-        .run("plan", &[])
-        .success()
-        .stdout(predicate::str::contains("! client https://app.partner.example.org (exists in Keycloak but was not created by fedctl"));
-    // Apply leaves the conflict untouched and says so with exit 1.
+        .run("plan", &["--detailed-exitcode"])
+        .code(1)
+        .stdout(predicate::str::contains("! client https://app.partner.example.org — exists in Keycloak but was not created by fedctl"))
+        .stderr(predicate::str::contains("not enforced:\n  partner-example: client https://app.partner.example.org is in conflict"));
+    // Apply leaves the conflict untouched and says so with exit 1; nothing of the record
+    // is applied (no flow bound to nothing, no group).
     workspace.run("apply", &["--yes"]).code(1);
-    assert_eq!(
-        find_client(&workspace.realm_json(), CLIENT).unwrap()["name"],
-        "made by hand"
+    let realm = workspace.realm_json();
+    assert_eq!(find_client(&realm, CLIENT).unwrap()["name"], "made by hand");
+    assert!(realm.get("authenticationFlows").is_none_or(|flows| {
+        flows
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["alias"].as_str().unwrap().starts_with("fedctl-"))
+    }));
+    assert!(
+        realm
+            .get("groups")
+            .is_none_or(|g| g.as_array().unwrap().is_empty())
     );
 
     workspace.run("apply", &["--yes", "--adopt"]).success();

@@ -1,15 +1,19 @@
 //! `fedctl apply`: make the identity provider match the records.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
+use super::pipeline::AnyTarget;
 use super::pipeline::{self, Prepared};
-use super::plan::ReconcileArgs;
+use super::plan::{Output, ReconcileArgs};
 use crate::error::Error;
+use crate::printable::colour_allowed;
 use crate::reconcile::apply::{self, ApplyReport};
+use crate::reconcile::saved::SavedPlan;
 use crate::reconcile::{Plan, render};
 use crate::target::Target;
 
@@ -27,57 +31,104 @@ pub struct Args {
     /// Apply without asking. Required when not on a terminal.
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// `text`: the plan, then what was applied; `json`: one document on stdout with the plan
+    /// and each operation's result (`done`, `failed` with the error, `not_attempted`).
+    /// Needs --yes (there is no prompt between the two).
+    #[arg(long, value_enum, default_value_t = Output::Text, requires = "yes")]
+    pub output: Output,
 }
 
 /// Plans below this size finish before a progress bar would be readable.
 const PROGRESS_THRESHOLD: usize = 20;
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
+    if let Some(path) = saved_plan_path(args)? {
+        return run_saved(args, path);
+    }
     let Prepared { target, plan, .. } =
         pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
-    println!(
-        "{}",
-        render::text(&plan, &pipeline::plan_header(&target)).trim_end()
-    );
-    if !plan.has_changes() {
-        return conflicts_exit(&plan);
+    execute(args, &target, &plan)
+}
+
+/// `apply FILE.json`: a saved plan rather than records (records are YAML).
+fn saved_plan_path(args: &Args) -> Result<Option<&Path>, Error> {
+    let [path] = args.records.paths.as_slice() else {
+        return Ok(None);
+    };
+    if path.extension().is_none_or(|e| e != "json") || path.is_dir() {
+        return Ok(None);
     }
-    if !args.yes && !confirm(&plan, &target)? {
+    let r = &args.reconcile;
+    if r.prune || r.adopt || !r.records.is_empty() || r.allow_expired_metadata {
+        return Err(Error::Usage(
+            "a saved plan runs as it was made: --prune, --adopt, --record and \
+             --allow-expired-metadata belong to the `fedctl plan --out` that wrote it"
+                .into(),
+        ));
+    }
+    Ok(Some(path))
+}
+
+/// Observes the target again (what the plan looked at), refuses when anything the plan
+/// depends on changed, and otherwise executes the saved plan as it is.
+fn run_saved(args: &Args, path: &Path) -> Result<Exit, Error> {
+    let saved = SavedPlan::read(path)?;
+    let target = pipeline::open_target(
+        &args.target,
+        Some(&saved.realm),
+        Some(args.reconcile.lock_timeout()),
+    )?;
+    let observed = pipeline::block_on(target.observe(&saved.scope))?;
+    saved.check(target.realm(), &target.describe(), &observed)?;
+    execute(args, &target, &saved.plan)
+}
+
+/// Shows `plan`, asks (unless --yes), applies it and reports; shared by a fresh plan and a
+/// saved one.
+pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Exit, Error> {
+    let json = args.output == Output::Json;
+    if !json {
+        let colour = colour_allowed(std::io::stdout().is_terminal());
+        let text = render::text(plan, &pipeline::plan_header(target), colour);
+        println!("{}", text.trim_end());
+    }
+    if !plan.has_changes() && !json {
+        return Ok(pipeline::conflicts_exit(plan).unwrap_or(Exit::SUCCESS));
+    }
+    if !args.yes && !confirm(target)? {
         println!("Apply cancelled; nothing was changed.");
         return Ok(Exit(1));
     }
     let operations = plan.operations().count();
     let bar = progress_bar(operations);
     let concurrency = usize::from(args.target.concurrency);
-    let report = pipeline::block_on(apply::apply(&target, &plan, concurrency, |_| bar.inc(1)))?;
+    let report = pipeline::block_on(apply::apply(target, plan, concurrency, |_| bar.inc(1)))?;
     bar.finish_and_clear();
-    print_report(&report, &target);
+    if json {
+        println!(
+            "{}",
+            render::apply_json(plan, &report, target.realm(), &target.describe())
+        );
+    } else {
+        print_report(&report, target);
+    }
     if !report.succeeded() {
         return Ok(Exit(1));
     }
-    conflicts_exit(&plan)
+    Ok(pipeline::conflicts_exit(plan).unwrap_or(Exit::SUCCESS))
 }
 
-/// Conflicts are changes fedctl could not make: the run did not fully succeed.
-fn conflicts_exit(plan: &Plan) -> Result<Exit, Error> {
-    let conflicts = plan.summary().conflict;
-    if conflicts > 0 {
-        eprintln!("{conflicts} conflict(s) were left untouched; see the plan above.");
-        return Ok(Exit(1));
-    }
-    Ok(Exit::SUCCESS)
-}
-
-fn confirm(plan: &Plan, target: &impl Target) -> Result<bool, Error> {
+/// The plan (and its one summary line) is already on screen: only the question remains.
+fn confirm(target: &impl Target) -> Result<bool, Error> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
             "refusing to apply without --yes: standard input is not a terminal to confirm on"
                 .into(),
         ));
     }
-    let summary = render::summary_line(&plan.summary());
     eprint!(
-        "\n{summary}\nApply these changes to {}? Only 'yes' is accepted: ",
+        "\nApply these changes to {}? Only 'yes' is accepted: ",
         target.describe()
     );
     let _ = std::io::stderr().flush();

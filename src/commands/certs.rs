@@ -335,5 +335,5 @@ fn join_paths(paths: &[PathBuf]) -> String {
 
 /// Colours only for a terminal, and never when `NO_COLOR` is set to something.
 fn use_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    crate::printable::colour_allowed(std::io::stdout().is_terminal())
 }

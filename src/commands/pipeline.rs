@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
 use crate::commands::plan::ReconcileArgs;
 use crate::desired::{self, Desired, RecordRef};
@@ -11,6 +12,7 @@ use crate::error::Error;
 use crate::keycloak::admin::KeycloakTarget;
 use crate::keycloak::realm_file::RealmFile;
 use crate::metadata_source;
+use crate::printable::printable;
 use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
@@ -118,6 +120,9 @@ pub struct Prepared {
     pub target: AnyTarget,
     pub desired: Desired,
     pub plan: Plan,
+    /// What was observed, and what was asked for: a saved plan's fingerprint covers them.
+    pub scope: Scope,
+    pub observed: RealmState,
 }
 
 pub fn prepare(
@@ -125,7 +130,9 @@ pub fn prepare(
     target: &TargetArgs,
     reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
-    let set = crate::record::load(records)?;
+    let mut set = crate::record::load(records)?;
+    set.select(&reconcile.records).map_err(Error::Usage)?;
+    check_prune(&set, reconcile)?;
     let fetch = target.tls.fetch_options();
     let target = open_target(
         target,
@@ -161,13 +168,54 @@ pub fn prepare(
     for (record, note) in &desired.notes {
         eprintln!("note: {record}: {note}");
     }
-    let observed = block_on(target.observe(&Scope::of(&desired)))?;
-    let plan = reconcile::diff(&desired, &observed, reconcile.options());
+    let scope = Scope::of(&desired);
+    let observed = block_on(target.observe(&scope))?;
+    let plan = reconcile::diff(&desired, &observed, reconcile.options(set.partial));
     Ok(Prepared {
         target,
         desired,
         plan,
+        scope,
+        observed,
     })
+}
+
+/// Orphans exist only relative to the complete record set, and an empty set makes every
+/// managed object an orphan: both are refused before anything is read from the target.
+fn check_prune(set: &RecordSet, reconcile: &ReconcileArgs) -> Result<(), Error> {
+    if !reconcile.prune {
+        return Ok(());
+    }
+    if set.partial {
+        return Err(Error::Usage(
+            "--prune needs the complete record set, but this is a partial run (record files \
+             named one by one, or --record): give the records directory instead"
+                .into(),
+        ));
+    }
+    if set.records.is_empty() && !reconcile.allow_empty {
+        return Err(Error::Usage(
+            "refusing --prune with no records: it would delete every object fedctl manages in \
+             the realm; add --allow-empty if that is what you want"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Conflicts are changes fedctl could not make, and their records are not enforced (a
+/// partner's client may lack its deny flow): `Exit(1)` for plan and apply alike, after naming
+/// those records on stderr. `None` when there is no conflict.
+pub fn conflicts_exit(plan: &Plan) -> Option<Exit> {
+    let conflicts = plan.summary().conflict;
+    if conflicts == 0 {
+        return None;
+    }
+    eprintln!("{conflicts} conflict(s) left untouched; these records are not enforced:");
+    for (record, reason) in &plan.not_enforced {
+        eprintln!("  {}: {}", printable(record), printable(reason));
+    }
+    Some(Exit(1))
 }
 
 pub fn plan_header(target: &AnyTarget) -> String {

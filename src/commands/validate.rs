@@ -41,11 +41,12 @@ pub enum Output {
     Json,
 }
 
-/// Exit 1 when any record has an error; warnings alone exit 0.
+/// Exit 1 when any record has an error, or when there are no records; warnings alone exit 0.
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let mut validation = record::check(&args.records);
     let metadata = metadata_problems(&validation.records, args);
     validation.add(metadata);
+    validation.add(no_records(&validation, &args.records));
     match args.output {
         Output::Text => print_text(&validation),
         Output::Json => print_json(&validation),
@@ -84,6 +85,19 @@ fn metadata_problems(records: &[LoadedRecord], args: &Args) -> Vec<Problem> {
             Err(error) => vec![metadata_error(record, &error)],
         })
         .collect()
+}
+
+/// An empty record set is an error: a typo in the path (or an empty checkout) must not pass
+/// a CI gate, and `apply --prune` with it would delete every managed object.
+fn no_records(validation: &Validation, args: &RecordArgs) -> Option<Problem> {
+    let path = args.paths.first()?;
+    (validation.files == 0 && validation.errors() == 0).then(|| {
+        Problem::about_path(
+            path,
+            "no record files (*.yaml, *.yml) found",
+            "give record files or directories holding them",
+        )
+    })
 }
 
 fn metadata_error(record: &LoadedRecord, error: &PartnerMetadataError) -> Problem {

@@ -117,6 +117,7 @@ pub fn observe(document: &Value) -> RealmState {
         .collect();
     let mut groups = BTreeMap::new();
     collect_groups(array(document, "groups"), "", &mut groups);
+    count_members(document, &mut groups);
     RealmState {
         clients,
         groups,
@@ -211,6 +212,7 @@ pub fn group_state(group: &Value) -> Group {
     Group {
         fields,
         client_roles: role_names_by_client(group.get("clientRoles")),
+        members: None,
     }
 }
 
@@ -245,6 +247,20 @@ fn collect_groups(groups: &[Value], parent: &str, out: &mut BTreeMap<String, Gro
         let path = format!("{parent}/{name}");
         out.insert(path.clone(), group_state(group));
         collect_groups(array(group, "subGroups"), &path, out);
+    }
+}
+
+/// Direct members per group: an export lists each user's groups by path.
+fn count_members(document: &Value, groups: &mut BTreeMap<String, Group>) {
+    for group in groups.values_mut() {
+        group.members = Some(0);
+    }
+    for user in array(document, "users") {
+        for path in array(user, "groups").iter().filter_map(Value::as_str) {
+            if let Some(count) = groups.get_mut(path).and_then(|g| g.members.as_mut()) {
+                *count += 1;
+            }
+        }
     }
 }
 
@@ -630,9 +646,24 @@ pub fn create_group(document: &mut Value, path: &str) -> Option<()> {
     Some(())
 }
 
+/// Removes a group with its subgroups (as Keycloak does) and every reference to them: users'
+/// memberships and the realm's default groups name groups by path, and an import fails on a
+/// path that resolves to nothing.
 pub fn delete_group(document: &mut Value, path: &str) {
     if let Some(siblings) = group_siblings_mut(document, path) {
         siblings.retain(|g| str_field(g, "name") != Some(state::group_name(path)));
+    }
+    let gone = |p: &Value| {
+        p.as_str()
+            .is_some_and(|p| p == path || state::is_below(p, path))
+    };
+    for user in array_mut(document, "users") {
+        if let Some(groups) = user.get_mut("groups").and_then(Value::as_array_mut) {
+            groups.retain(|p| !gone(p));
+        }
+    }
+    if document.get("defaultGroups").is_some() {
+        array_mut(document, "defaultGroups").retain(|p| !gone(p));
     }
 }
 

@@ -2,7 +2,10 @@
 //!
 //! Rules: only fields the desired side names are compared (no perpetual diffs from server
 //! defaults); an object fedctl did not create is a conflict unless `--adopt`; objects whose
-//! record is gone are orphans, deleted only with `--prune`; nothing unmarked is ever deleted.
+//! record is gone are orphans, deleted only with `--prune`; nothing unmarked is ever deleted,
+//! not even by a cascade. A partial run (some records of the set) sees only its own records'
+//! objects. A record with a conflict is not applied at all: a client without its deny flow,
+//! or a flow bound to nothing, is worse than no change.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,6 +23,9 @@ pub struct DiffOptions {
     pub prune: bool,
     /// Take over existing unmanaged objects that collide with desired ones.
     pub adopt: bool,
+    /// The records are some of the set, not all of it: objects marked for records not given
+    /// are another run's business, never orphans (and never pruned).
+    pub partial: bool,
 }
 
 pub fn diff(desired: &Desired, observed: &RealmState, options: DiffOptions) -> Plan {
@@ -39,6 +45,7 @@ pub fn diff(desired: &Desired, observed: &RealmState, options: DiffOptions) -> P
     differ.groups();
     differ.pilot_users();
     differ.orphans();
+    differ.withhold_records_in_conflict();
     differ.plan.sort();
     differ.plan
 }
@@ -98,13 +105,16 @@ impl Differ<'_> {
         match owner {
             Some(owner) if owner == record => true,
             // Its record is gone (renamed file, merged records): the new record takes it over.
-            Some(owner) if !self.loaded.contains(owner) => true,
+            Some(owner) if !self.is_present(owner) => true,
             Some(owner) => {
-                self.conflict(
-                    record,
-                    object.clone(),
-                    format!("managed by fedctl for record {owner}"),
-                );
+                let why = if self.loaded.contains(owner) {
+                    format!("managed by fedctl for record {owner}")
+                } else {
+                    format!(
+                        "managed by fedctl for record {owner}, which this partial run leaves out"
+                    )
+                };
+                self.conflict(record, object.clone(), why);
                 false
             }
             None if self.options.adopt => true,
@@ -118,6 +128,11 @@ impl Differ<'_> {
                 false
             }
         }
+    }
+
+    /// Whether a record may still exist: in a partial run, any record not given might.
+    fn is_present(&self, record: &str) -> bool {
+        self.options.partial || self.loaded.contains(record)
     }
 
     fn flows(&mut self) {
@@ -327,7 +342,8 @@ impl Differ<'_> {
                     );
                     managed.insert(name.clone());
                 }
-                Some(existing) if previously_managed.contains(name) || self.options.adopt => {
+                // The record decides what the client releases, whoever made the mapper.
+                Some(existing) => {
                     if existing != mapper {
                         let fields = mapper_changes(existing, mapper);
                         self.push_fields(
@@ -340,29 +356,38 @@ impl Differ<'_> {
                     }
                     managed.insert(name.clone());
                 }
-                Some(_) => self.conflict(
-                    record,
-                    object,
-                    "a mapper of this name exists but was not created by fedctl (use --adopt)"
-                        .into(),
-                ),
             }
         }
-        for name in previously_managed.difference(&want.mappers.keys().cloned().collect()) {
-            if have.mappers.contains_key(name) {
-                self.push(
-                    record,
-                    Action::Delete,
-                    ObjectRef::Mapper {
-                        client_id: client_id.into(),
-                        name: name.clone(),
-                    },
-                    Some(Operation::DeleteMapper {
-                        client_id: client_id.into(),
-                        name: name.clone(),
-                    }),
-                );
+        for (name, existing) in &have.mappers {
+            if want.mappers.contains_key(name) {
+                continue;
             }
+            let reason = if previously_managed.contains(name) {
+                "the record no longer shares this".to_owned()
+            } else {
+                "added outside fedctl: a release the record does not agree to".to_owned()
+            };
+            self.plan.changes.push(Change {
+                record: record.to_owned(),
+                action: Action::Delete,
+                object: ObjectRef::Mapper {
+                    client_id: client_id.into(),
+                    name: name.clone(),
+                },
+                fields: mapper_fields(existing)
+                    .into_iter()
+                    .map(|c| FieldChange {
+                        old: c.new,
+                        new: Value::Null,
+                        ..c
+                    })
+                    .collect(),
+                reason: Some(reason),
+                operation: Some(Operation::DeleteMapper {
+                    client_id: client_id.into(),
+                    name: name.clone(),
+                }),
+            });
         }
         managed
     }
@@ -508,13 +533,15 @@ impl Differ<'_> {
         };
         let observed_owners = have.owners();
         // An existing group fedctl did not create is used as it is (granting it the role is
-        // the point of naming it) but never marked, so prune can never delete it.
-        if observed_owners.is_empty() && !self.options.adopt {
+        // the point of naming it) but never marked, not even with --adopt, so prune can never
+        // delete it.
+        if observed_owners.is_empty() {
             return;
         }
         let mut owners = want.owners();
-        // Owners whose records are gone stay until pruned, so the group stays an orphan of theirs.
-        if !self.options.prune {
+        // Owners whose records are gone stay until pruned, so the group stays an orphan of
+        // theirs; owners a partial run was not given are never dropped.
+        if !self.options.prune || self.options.partial {
             owners.extend(
                 observed_owners
                     .iter()
@@ -707,7 +734,7 @@ impl Differ<'_> {
         let clients = unwanted(
             &observed.clients,
             &desired.clients,
-            |client| client.owner().map(str::to_owned),
+            |client| client.owner().map(str::to_owned).into_iter().collect(),
             |id| {
                 let client_id = id.to_owned();
                 (
@@ -721,7 +748,7 @@ impl Differ<'_> {
         let flows = unwanted(
             &observed.flows,
             &desired.flows,
-            |flow| flow.owner().map(str::to_owned),
+            |flow| flow.owner().map(str::to_owned).into_iter().collect(),
             |alias| {
                 let alias = alias.to_owned();
                 (
@@ -732,43 +759,241 @@ impl Differ<'_> {
                 )
             },
         );
-        let groups = unwanted(
-            &observed.groups,
-            &desired.groups,
-            |group| group.owners().into_iter().next(),
-            |path| {
-                let path = path.to_owned();
-                (
-                    ObjectRef::Group { path: path.clone() },
-                    Operation::DeleteGroup { path },
-                )
-            },
-        );
-        let found: Vec<_> = clients.chain(flows).chain(groups).collect();
-        for (owner, object, operation) in found {
-            self.orphan_or_delete(&owner, object, operation);
+        let found: Vec<_> = clients.chain(flows).collect();
+        for (owners, object, operation) in found {
+            if !self.outside_run(&owners) {
+                let owner = owners.into_iter().next().unwrap_or_default();
+                let fields = self.goes_with(&object);
+                self.orphan_or_delete(&owner, object, operation, fields);
+            }
         }
+        self.unwanted_groups();
+    }
+
+    /// What goes with a deleted client: its mappers (what it released) and roles.
+    fn goes_with(&self, object: &ObjectRef) -> Vec<FieldChange> {
+        let ObjectRef::Client { client_id } = object else {
+            return Vec::new();
+        };
+        let client = &self.observed.clients[client_id];
+        let names = |keys: Vec<&String>| json!(keys);
+        [
+            ("mappers", names(client.mappers.keys().collect())),
+            ("roles", names(client.roles.keys().collect())),
+        ]
+        .into_iter()
+        .filter(|(_, list)| list.as_array().is_some_and(|l| !l.is_empty()))
+        .map(|(path, list)| field_change(path, list, Value::Null))
+        .collect()
+    }
+
+    /// A partial run leaves alone every object that a record it was not given may own.
+    fn outside_run(&self, owners: &BTreeSet<String>) -> bool {
+        self.options.partial && owners.iter().any(|o| !self.loaded.contains(o.as_str()))
     }
 
     /// Deletes an object whose record still exists but no longer wants it; for an object whose
     /// record is gone, deletes with `--prune` or reports it as an orphan.
-    fn orphan_or_delete(&mut self, owner: &str, object: ObjectRef, operation: Operation) {
+    fn orphan_or_delete(
+        &mut self,
+        owner: &str,
+        object: ObjectRef,
+        operation: Operation,
+        fields: Vec<FieldChange>,
+    ) {
         let loaded = self.loaded.contains(owner);
         let (action, operation, reason) = if loaded || self.options.prune {
-            let reason = (!loaded).then(|| format!("record {owner} is gone (--prune)"));
+            let reason = (!loaded).then(|| format!("record {owner} is gone; --prune deletes it"));
             (Action::Delete, Some(operation), reason)
         } else {
-            let reason = format!("record {owner} is gone; kept (use --prune to delete)");
+            let reason = format!("record {owner} is gone; kept until --prune");
             (Action::Orphan, None, Some(reason))
         };
         self.plan.changes.push(Change {
             record: owner.to_owned(),
             action,
             object,
-            fields: Vec::new(),
+            fields,
             reason,
             operation,
         });
+    }
+
+    /// Managed groups no record wants any more. Their members lose what the group gave them,
+    /// so a group is deleted only with `--prune`, even when its record still exists (it moved
+    /// to another group). Keycloak deletes a group's subgroups with it: a group is kept when
+    /// that cascade would take a subgroup that is not being deleted itself.
+    fn unwanted_groups(&mut self) {
+        let observed = &self.observed.groups;
+        let mut candidates: Vec<(&String, BTreeSet<String>)> = observed
+            .iter()
+            .filter(|(path, _)| !self.desired.state.groups.contains_key(*path))
+            .map(|(path, group)| (path, group.owners()))
+            .filter(|(_, owners)| !owners.is_empty() && !self.outside_run(owners))
+            .collect();
+        // Deepest first: a kept subgroup keeps its parent.
+        candidates.sort_by_key(|(path, _)| std::cmp::Reverse(path.matches('/').count()));
+        let mut deleted: BTreeSet<&str> = BTreeSet::new();
+        for (path, owners) in candidates {
+            let subtree: Vec<&str> = observed
+                .keys()
+                .filter(|p| state::is_below(p, path))
+                .map(String::as_str)
+                .collect();
+            let blocker = subtree.iter().find(|p| !deleted.contains(*p)).copied();
+            let change = self.unwanted_group(path, &owners, &subtree, blocker);
+            if matches!(change.operation, Some(Operation::DeleteGroup { .. })) {
+                deleted.insert(path);
+            }
+            self.plan.changes.push(change);
+        }
+    }
+
+    fn unwanted_group(
+        &self,
+        path: &str,
+        owners: &BTreeSet<String>,
+        subtree: &[&str],
+        blocker: Option<&str>,
+    ) -> Change {
+        let group = &self.observed.groups[path];
+        let (loaded, gone): (Vec<&String>, Vec<&String>) = owners
+            .iter()
+            .partition(|o| self.loaded.contains(o.as_str()));
+        let record = loaded.first().or(gone.first()).map_or("", |r| r.as_str());
+        let mut why = if loaded.is_empty() {
+            format!("record {record} is gone")
+        } else {
+            format!("record {record} no longer uses it")
+        };
+        why.push_str(&self.access_effect(path, group));
+        let members = group
+            .members
+            .map(|n| field_change("members", json!(n), Value::Null));
+        let object = ObjectRef::Group { path: path.into() };
+        let (action, operation) = match blocker {
+            _ if !self.options.prune => {
+                why.push_str("; kept until --prune");
+                if let Some(blocker) = blocker {
+                    why.push_str(&format!(
+                        "; --prune keeps it too: deleting it would delete subgroup {blocker}"
+                    ));
+                }
+                (Action::Orphan, None)
+            }
+            Some(blocker) => {
+                why.push_str(&format!(
+                    "; kept, as Keycloak would delete subgroup {blocker} with it, which is not \
+                     fedctl's to delete; fedctl's marker for the records gone is removed"
+                ));
+                let remaining: Vec<&String> = loaded.clone();
+                let fields = Fields::from([(attribute_path(OWNER_ATTRIBUTE), json!(remaining))]);
+                (
+                    Action::Update,
+                    Some(Operation::UpdateGroup {
+                        path: path.into(),
+                        fields,
+                    }),
+                )
+            }
+            None => {
+                if !subtree.is_empty() {
+                    why.push_str(&format!(
+                        "; its subgroups go with it: {}",
+                        subtree.join(", ")
+                    ));
+                }
+                (
+                    Action::Delete,
+                    Some(Operation::DeleteGroup { path: path.into() }),
+                )
+            }
+        };
+        Change {
+            record: record.to_owned(),
+            action,
+            object,
+            fields: members.into_iter().collect(),
+            reason: Some(why),
+            operation,
+        }
+    }
+
+    /// What moving a record's access away from a group means for its members, e.g.
+    /// `; its 3 member(s) keep the group but lose access to app (now granted to /new, 5 members)`.
+    fn access_effect(&self, path: &str, group: &Group) -> String {
+        let clients: Vec<&String> = group
+            .client_roles
+            .keys()
+            .filter(|client_id| self.desired.state.clients.contains_key(*client_id))
+            .collect();
+        if clients.is_empty() {
+            return String::new();
+        }
+        let members = group
+            .members
+            .map_or("its members".to_owned(), |n| format!("its {n} member(s)"));
+        let now: Vec<String> = self
+            .desired
+            .state
+            .groups
+            .iter()
+            .filter(|(other, g)| {
+                *other != path && clients.iter().any(|c| g.client_roles.contains_key(*c))
+            })
+            .map(|(other, _)| match self.observed.groups.get(other) {
+                None => format!("{other}, a new group"),
+                Some(g) => match g.members {
+                    Some(n) => format!("{other}, {n} member(s)"),
+                    None => other.clone(),
+                },
+            })
+            .collect();
+        let clients: Vec<&str> = clients.into_iter().map(String::as_str).collect();
+        let mut effect = format!(
+            "; {members} keep the group but lose access to {}",
+            clients.join(", ")
+        );
+        if !now.is_empty() {
+            effect.push_str(&format!(": access now goes to {}", now.join("; ")));
+        }
+        effect
+    }
+
+    /// Records with a conflict are not applied at all (nothing is bound to a client fedctl may
+    /// not touch, no client goes without its deny flow). A group another record also uses
+    /// is still created for that record.
+    fn withhold_records_in_conflict(&mut self) {
+        let mut blocked: BTreeMap<String, String> = BTreeMap::new();
+        for change in &self.plan.changes {
+            if change.action == Action::Conflict {
+                blocked
+                    .entry(change.record.clone())
+                    .or_insert_with(|| change.object.to_string());
+            }
+        }
+        if blocked.is_empty() {
+            return;
+        }
+        let desired_groups = &self.desired.state.groups;
+        let needed_by_others = |change: &Change| match &change.object {
+            ObjectRef::Group { path } => desired_groups
+                .get(path)
+                .is_some_and(|g| g.owners().iter().any(|o| !blocked.contains_key(o))),
+            _ => false,
+        };
+        self.plan.changes.retain(|change| {
+            change.action == Action::Conflict
+                || change.operation.is_none()
+                || !blocked.contains_key(&change.record)
+                || needed_by_others(change)
+        });
+        for (record, object) in blocked {
+            self.plan.not_enforced.push((
+                record,
+                format!("{object} is in conflict, so nothing of this record is applied"),
+            ));
+        }
     }
 }
 
@@ -880,21 +1105,24 @@ fn mapper_changes(have: &state::Mapper, want: &state::Mapper) -> Vec<FieldChange
     changes
 }
 
-/// The observed objects of one kind that the desired state lacks, each with the record that
-/// owns it and its deletion; objects no record owns are never fedctl's to delete.
+/// The observed objects of one kind that the desired state lacks, each with the records that
+/// own it and its deletion; objects no record owns are never fedctl's to delete.
 fn unwanted<'a, T, D>(
     observed: &'a BTreeMap<String, T>,
     desired: &'a BTreeMap<String, D>,
-    owner: impl Fn(&T) -> Option<String> + 'a,
+    owners: impl Fn(&T) -> BTreeSet<String> + 'a,
     deletion: impl Fn(&str) -> (ObjectRef, Operation) + 'a,
-) -> impl Iterator<Item = (String, ObjectRef, Operation)> + 'a {
+) -> impl Iterator<Item = (BTreeSet<String>, ObjectRef, Operation)> + 'a {
     observed
         .iter()
         .filter(|(key, _)| !desired.contains_key(*key))
         .filter_map(move |(key, object)| {
-            let owner = owner(object)?;
+            let owners = owners(object);
+            if owners.is_empty() {
+                return None;
+            }
             let (object, operation) = deletion(key);
-            Some((owner, object, operation))
+            Some((owners, object, operation))
         })
 }
 

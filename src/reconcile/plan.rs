@@ -3,19 +3,22 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::state::{Fields, Flow, Mapper};
 
-/// A plan is a list of changes in execution order, plus the records fedctl skipped.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A plan is a list of changes in execution order, plus the records fedctl skipped and the
+/// records it cannot enforce (a conflict withholds the whole record).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub skipped: Vec<(String, String)>,
+    /// Record → why none of its changes are applied.
+    pub not_enforced: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -40,7 +43,7 @@ impl Action {
 }
 
 /// The natural identity of a managed object.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ObjectRef {
     Client {
@@ -102,7 +105,7 @@ impl fmt::Display for ObjectRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub path: String,
     pub old: Value,
@@ -110,7 +113,7 @@ pub struct FieldChange {
 }
 
 /// One line of the plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// The record the change serves (for orphans: the record that is gone).
     pub record: String,
@@ -124,7 +127,8 @@ pub struct Change {
 }
 
 /// What a target executes. Operations name objects by natural keys; targets resolve ids.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     CreateGroup {
         path: String,
@@ -284,7 +288,16 @@ impl Plan {
             *counts.entry(change.action).or_insert(0usize) += 1;
         }
         let count = |action| counts.get(&action).copied().unwrap_or(0);
+        let members_losing_group = self
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && matches!(c.object, ObjectRef::Group { .. }))
+            .flat_map(|c| &c.fields)
+            .filter(|f| f.path == "members")
+            .filter_map(|f| f.old.as_u64())
+            .sum::<u64>() as usize;
         Summary {
+            members_losing_group,
             create: count(Action::Create),
             update: count(Action::Update),
             delete: count(Action::Delete),
@@ -296,6 +309,8 @@ impl Plan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Memberships that planned group deletions remove (called out before anyone confirms).
+    pub members_losing_group: usize,
     pub create: usize,
     pub update: usize,
     pub delete: usize,

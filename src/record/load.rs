@@ -67,6 +67,39 @@ pub struct RecordSet {
     pub profile: AttributeProfile,
     /// Non-fatal findings (e.g. an expired certificate date), for commands to show.
     pub warnings: Vec<Problem>,
+    /// Some records of the set, not all of it: record files were named one by one (or
+    /// [`RecordSet::select`] picked some). Objects of other records are not this run's.
+    pub partial: bool,
+}
+
+impl RecordSet {
+    /// Keeps only the records named (file stems), for a run on some of the set; the whole set
+    /// was loaded and checked first, so rules across records still hold.
+    pub fn select(&mut self, names: &[String]) -> Result<(), String> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let unknown: Vec<&str> = names
+            .iter()
+            .filter(|name| !self.records.iter().any(|r| &r.id == *name))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = self.records.iter().map(|r| r.id.as_str()).collect();
+            return Err(format!(
+                "no record named {} in the record set (records: {})",
+                unknown.join(", "),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        }
+        self.records.retain(|r| names.contains(&r.id));
+        self.partial = true;
+        Ok(())
+    }
 }
 
 /// Loads and validates the records named by `args`; any error fails the whole set.
@@ -86,6 +119,8 @@ pub struct Validation {
     pub profile: Option<AttributeProfile>,
     /// Errors and warnings, ordered by file, line and column.
     pub problems: Vec<Problem>,
+    /// Record files were named one by one rather than found in directories.
+    pub partial: bool,
 }
 
 impl Validation {
@@ -110,6 +145,7 @@ impl Validation {
                 records: self.records,
                 profile,
                 warnings: self.problems,
+                partial: self.partial,
             }),
             _ => Err(RecordErrors {
                 problems: self.problems,
@@ -152,6 +188,7 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
         records,
         profile,
         problems,
+        partial: args.paths.iter().any(|path| !path.is_dir()),
     };
     validation.add(set_problems);
     validation
@@ -345,7 +382,7 @@ fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
     let mut problems = Vec::new();
     for path in paths {
         let found = match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, &mut files),
+            Ok(meta) if meta.is_dir() => walk(path, &mut files, &mut Vec::new()),
             Ok(_) => {
                 files.push(path.clone());
                 Ok(())
@@ -361,20 +398,29 @@ fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
     (files, problems)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
+/// Symlinked directories are followed (records kept elsewhere and linked in are part of the
+/// set: skipping them would make their objects orphans); `ancestors` (canonical paths of the
+/// directories being walked) stops a link that points back up from looping.
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, ancestors: &mut Vec<PathBuf>) -> io::Result<()> {
+    let canonical = fs::canonicalize(dir)?;
+    if ancestors.contains(&canonical) {
+        return Ok(());
+    }
+    ancestors.push(canonical);
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        // Symlinked directories are not followed: no loops, no records from elsewhere.
-        if entry.file_type()?.is_dir() {
-            walk(&path, files)?;
-        } else if is_record_file(&path) && fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+        let meta = fs::metadata(&path);
+        if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
+            walk(&path, files, ancestors)?;
+        } else if is_record_file(&path) && meta.is_ok_and(|m| m.is_file()) {
             files.push(path);
         }
     }
+    ancestors.pop();
     Ok(())
 }
 
@@ -396,6 +442,13 @@ mod tests {
         }
     }
 
+    fn relative(files: &[PathBuf], dir: &Path) -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+            .collect()
+    }
+
     #[test]
     fn directories_are_searched_recursively_in_sorted_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -411,16 +464,24 @@ mod tests {
             fs::write(dir.path().join(file), "").unwrap();
         }
         let (files, problems) = discover(&[dir.path().to_owned(), dir.path().join("a.yaml")]);
-        let names: Vec<_> = files
-            .iter()
-            .map(|f| {
-                f.strip_prefix(dir.path())
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let names = relative(&files, dir.path());
         assert_eq!(names, ["a.yaml", "b/c/z.yml", "b/y.yaml"]);
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn symlinked_directories_are_followed_without_looping() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        fs::write(elsewhere.path().join("linked.yaml"), "").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("sub/own.yaml"), "").unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("sub/partners")).unwrap();
+        // A link back up to the top would loop forever if followed blindly.
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("sub/loop")).unwrap();
+        let (files, problems) = discover(&[dir.path().to_owned()]);
+        let names = relative(&files, dir.path());
+        assert_eq!(names, ["sub/own.yaml", "sub/partners/linked.yaml"]);
         assert!(problems.is_empty());
     }
 

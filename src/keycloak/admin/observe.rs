@@ -50,6 +50,7 @@ pub async fn observe(
         .try_filter_map(|found| async move { Ok(found) })
         .try_collect()
         .await?;
+    count_members(client, &ids, scope, &mut state).await?;
     let mut observed = Observed {
         state,
         ids,
@@ -78,6 +79,42 @@ async fn export(client: &AdminClient, realm: &str, scope: &Scope) -> Result<Valu
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Direct members of the managed groups no record names (those a plan may delete or leave
+/// behind), so the plan can say whom that affects. One request each (paged); groups the
+/// records name are not counted, to keep a converged plan's cost flat. Credentials that may
+/// not view users leave the counts unknown.
+async fn count_members(
+    client: &AdminClient,
+    ids: &Ids,
+    scope: &Scope,
+    state: &mut RealmState,
+) -> Result<(), TargetError> {
+    let wanted: Vec<(String, String)> = state
+        .groups
+        .iter()
+        .filter(|(path, group)| !scope.group_paths.contains(*path) && !group.owners().is_empty())
+        .filter_map(|(path, _)| Some((path.clone(), ids.groups.get(path)?.clone())))
+        .collect();
+    let counts: Vec<(String, Option<usize>)> = stream::iter(wanted)
+        .map(|(path, id)| async move {
+            let query = [("briefRepresentation", "true")];
+            match client.list(&["groups", &id, "members"], &query).await {
+                Ok(members) => Ok((path, Some(members.len()))),
+                Err(error) if error.status() == Some(403) => Ok((path, None)),
+                Err(error) => Err(error),
+            }
+        })
+        .buffer_unordered(USER_LOOKUPS)
+        .try_collect()
+        .await?;
+    for (path, members) in counts {
+        if let Some(group) = state.groups.get_mut(&path) {
+            group.members = members;
+        }
+    }
+    Ok(())
 }
 
 /// The server root, for messages: the realm's public URL without `/realms/{realm}`.

@@ -164,7 +164,7 @@ fn adopt_takes_an_unmanaged_client_over() {
         &observed,
         DiffOptions {
             adopt: true,
-            prune: false,
+            ..DiffOptions::default()
         },
     );
     let update = plan
@@ -182,47 +182,54 @@ fn adopt_takes_an_unmanaged_client_over() {
 }
 
 #[test]
-fn mappers_fedctl_did_not_create_are_never_deleted_or_silently_taken() {
+fn the_record_decides_what_a_managed_client_releases() {
     let desired = one();
     let mut observed = desired.state.clone();
-    let client = observed.clients.get_mut(CLIENT).unwrap();
-    let hand_made = client.mappers["email"].clone();
-    client.mappers.insert("hand-made".into(), hand_made.clone());
+    let client = client_mut(&mut observed);
+    let mut hand_made = client.mappers["email"].clone();
+    hand_made
+        .config
+        .insert("user.attribute".into(), "username".into());
+    client.mappers.insert("uid".into(), hand_made.clone());
     let plan = diff(&desired, &observed, DiffOptions::default());
+    let removal = plan
+        .changes
+        .iter()
+        .find(|c| c.object.to_string() == format!("mapper uid of client {CLIENT}"))
+        .expect("a mapper the record does not produce is planned");
+    assert_eq!(removal.action, Action::Delete);
     assert!(
-        plan.changes.is_empty(),
-        "an unlisted mapper stays: {:?}",
-        actions(&plan)
+        matches!(&removal.operation, Some(Operation::DeleteMapper { name, .. }) if name == "uid")
     );
+    assert!(
+        removal
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("does not agree")
+    );
+    assert!(
+        removal
+            .fields
+            .iter()
+            .any(|f| f.path == "config.user.attribute" && f.old == "username"),
+        "shows what it releases: {:?}",
+        removal.fields
+    );
+    assert!(plan.has_changes(), "counted by --detailed-exitcode");
 
-    // A managed mapper the record dropped is deleted…
-    client_mut(&mut observed)
-        .fields
-        .insert("attributes.fedctl.mappers".into(), json!("email,old"));
-    client_mut(&mut observed)
-        .mappers
-        .insert("old".into(), hand_made.clone());
-    let plan = diff(&desired, &observed, DiffOptions::default());
-    assert!(
-        plan.operations()
-            .any(|op| matches!(op, Operation::DeleteMapper { name, .. } if name == "old"))
-    );
-    assert!(
-        plan.operations()
-            .all(|op| !matches!(op, Operation::DeleteMapper { name, .. } if name == "hand-made"))
-    );
-
-    // …and a same-named mapper made by hand is a conflict, left out of the bookkeeping.
+    // A same-named mapper made by hand is set to what the record says, not a conflict.
     let mut observed = desired.state.clone();
-    client_mut(&mut observed)
+    let client = client_mut(&mut observed);
+    client
         .fields
         .insert("attributes.fedctl.mappers".into(), json!(""));
+    client.mappers.insert("email".into(), hand_made);
     let plan = diff(&desired, &observed, DiffOptions::default());
+    assert_eq!(plan.summary().conflict, 0);
     assert!(
-        plan.changes
-            .iter()
-            .any(|c| c.action == Action::Conflict
-                && c.object.to_string().starts_with("mapper email"))
+        plan.operations()
+            .any(|op| matches!(op, Operation::UpdateMapper { name, .. } if name == "email"))
     );
 }
 
@@ -244,14 +251,7 @@ fn objects_of_a_removed_record_are_orphans_until_pruned() {
         actions(&plan)
     );
 
-    let plan = diff(
-        &empty,
-        &observed,
-        DiffOptions {
-            prune: true,
-            adopt: false,
-        },
-    );
+    let plan = diff(&empty, &observed, pruning());
     let ops: Vec<&Operation> = plan.operations().collect();
     assert!(
         matches!(ops[0], Operation::DeleteClient { .. }),
@@ -295,9 +295,14 @@ fn grants_of_a_managed_role_to_other_groups_are_revoked() {
     );
 }
 
+fn with_members(mut state: RealmState, path: &str, members: usize) -> RealmState {
+    state.groups.get_mut(path).unwrap().members = Some(members);
+    state
+}
+
 #[test]
-fn a_record_that_moves_to_another_group_deletes_the_old_one_it_created() {
-    let observed = one().state;
+fn a_record_that_moves_to_another_group_keeps_the_old_one_until_pruned() {
+    let observed = with_members(one().state, "/users", 3);
     let moved = desired_for(&[("p", &record(CLIENT, "new-users"))]);
     let plan = diff(&moved, &observed, DiffOptions::default());
     let ops: Vec<String> = plan.operations().map(|op| format!("{op:?}")).collect();
@@ -311,11 +316,190 @@ fn a_record_that_moves_to_another_group_deletes_the_old_one_it_created() {
             .any(|o| o.starts_with("RevokeGroupRole { path: \"/users\"")),
         "{ops:?}"
     );
+    assert!(!ops.iter().any(|o| o.starts_with("DeleteGroup")), "{ops:?}");
+    let old = plan
+        .changes
+        .iter()
+        .find(|c| {
+            c.object
+                == ObjectRef::Group {
+                    path: "/users".into(),
+                }
+        })
+        .unwrap();
+    assert_eq!(old.action, Action::Orphan);
+    let reason = old.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("its 3 member(s) keep the group but lose access to")
+            && reason.contains("/new-users, a new group")
+            && reason.contains("kept until --prune"),
+        "{reason}"
+    );
+
+    let plan = diff(&moved, &observed, pruning());
+    let old = plan
+        .changes
+        .iter()
+        .find(|c| {
+            c.object
+                == ObjectRef::Group {
+                    path: "/users".into(),
+                }
+        })
+        .unwrap();
+    assert_eq!(old.action, Action::Delete);
+    assert_eq!(old.fields[0].path, "members");
+    assert_eq!(old.fields[0].old, json!(3));
+    assert_eq!(plan.summary().members_losing_group, 3);
+}
+
+fn pruning() -> DiffOptions {
+    DiffOptions {
+        prune: true,
+        ..DiffOptions::default()
+    }
+}
+
+#[test]
+fn a_partial_run_never_sees_other_records_objects() {
+    let both = desired_for(&[
+        ("p", &record(CLIENT, "users")),
+        ("q", &record("https://q.example", "q-users")),
+    ]);
+    let mut only_p = desired_for(&[("p", &record(CLIENT, "users"))]);
+    let partial = DiffOptions {
+        partial: true,
+        ..DiffOptions::default()
+    };
+    let plan = diff(&only_p, &both.state, partial);
+    assert_eq!(plan.changes, vec![], "{:?}", actions(&plan));
+    // Even asked to prune (the command refuses that), nothing of q is touched.
+    let plan = diff(
+        &only_p,
+        &both.state,
+        DiffOptions {
+            prune: true,
+            ..partial
+        },
+    );
+    assert_eq!(plan.changes, vec![], "{:?}", actions(&plan));
+    // A complete run with only p reports q's objects as orphans.
+    let plan = diff(&only_p, &both.state, DiffOptions::default());
+    assert_eq!(plan.summary().orphan, 3, "{:?}", actions(&plan));
+
+    // q's client named by p in a partial run: a conflict, not a takeover.
+    only_p = desired_for(&[("p", &record("https://q.example", "users"))]);
+    let plan = diff(&only_p, &both.state, partial);
+    assert!(
+        plan.changes.iter().any(|c| c.action == Action::Conflict
+            && c.reason.as_deref().unwrap().contains("partial run"))
+    );
+}
+
+#[test]
+fn adopt_never_marks_an_existing_group() {
+    let desired = one();
+    let mut observed = desired.state.clone();
+    observed.groups.insert("/users".into(), Group::default());
+    let adopt = DiffOptions {
+        adopt: true,
+        ..DiffOptions::default()
+    };
+    let plan = diff(&desired, &observed, adopt);
+    assert!(
+        plan.operations().all(|op| !matches!(
+            op,
+            Operation::UpdateGroup { .. } | Operation::CreateGroup { .. }
+        )),
+        "{:?}",
+        actions(&plan)
+    );
+}
+
+#[test]
+fn a_managed_parent_with_a_hand_made_subgroup_survives_prune() {
+    let observed = desired_for(&[("p", &record(CLIENT, "/partners/p"))]).state;
+    let mut observed = observed;
+    observed
+        .groups
+        .insert("/partners/handmade".into(), Group::default());
+    let empty = desired_for(&[]);
+    let plan = diff(&empty, &observed, pruning());
+    let ops: Vec<String> = plan.operations().map(|op| format!("{op:?}")).collect();
     assert!(
         ops.iter()
-            .any(|o| o.starts_with("DeleteGroup { path: \"/users\"")),
+            .any(|o| o.starts_with("DeleteGroup { path: \"/partners/p\"")),
         "{ops:?}"
     );
+    assert!(
+        !ops.iter()
+            .any(|o| o.starts_with("DeleteGroup { path: \"/partners\" }")),
+        "{ops:?}"
+    );
+    let parent = plan
+        .changes
+        .iter()
+        .find(|c| {
+            c.object
+                == ObjectRef::Group {
+                    path: "/partners".into(),
+                }
+        })
+        .unwrap();
+    assert_eq!(parent.action, Action::Update);
+    assert!(
+        parent
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("subgroup /partners/handmade")
+    );
+    let Some(Operation::UpdateGroup { fields, .. }) = &parent.operation else {
+        panic!("{parent:?}")
+    };
+    assert_eq!(fields["attributes.fedctl.managed-by"], json!([]));
+
+    // Without the hand-made subgroup, the whole managed subtree goes, and the plan says so.
+    let observed = desired_for(&[("p", &record(CLIENT, "/partners/p"))]).state;
+    let plan = diff(&empty, &observed, pruning());
+    let parent = plan
+        .changes
+        .iter()
+        .find(|c| {
+            c.object
+                == ObjectRef::Group {
+                    path: "/partners".into(),
+                }
+        })
+        .unwrap();
+    assert_eq!(parent.action, Action::Delete);
+    assert!(parent.reason.as_deref().unwrap().contains("/partners/p"));
+}
+
+#[test]
+fn a_record_with_a_conflict_is_not_applied_at_all() {
+    let desired = desired_for(&[
+        ("p", &record(CLIENT, "users")),
+        ("q", &record("https://q.example", "q-users")),
+    ]);
+    let mut observed = RealmState::default();
+    observed.clients.insert(CLIENT.into(), Client::default());
+    let plan = diff(&desired, &observed, DiffOptions::default());
+    assert!(
+        plan.changes
+            .iter()
+            .filter(|c| c.record == "p")
+            .all(|c| c.operation.is_none()),
+        "no flow, group or binding for p: {:?}",
+        actions(&plan)
+    );
+    assert!(
+        plan.changes
+            .iter()
+            .any(|c| c.record == "q" && c.operation.is_some())
+    );
+    assert_eq!(plan.not_enforced.len(), 1);
+    assert_eq!(plan.not_enforced[0].0, "p");
 }
 
 #[test]
