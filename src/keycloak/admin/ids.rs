@@ -13,6 +13,10 @@ pub struct ClientIds {
     /// A client PUT without `authorizationServicesEnabled` disables authorization services
     /// (keycloak-admin-api.md §2.2), so every PUT repeats the stored value.
     pub authorization: bool,
+    /// A client PUT without `webOrigins` on a client whose web origins are empty fills them
+    /// from its redirect URIs (observed on Keycloak 26.4 and 26.7), so every PUT repeats the
+    /// stored list. `None` when unknown (then the PUT leaves them to Keycloak).
+    pub web_origins: Option<Value>,
 }
 
 impl ClientIds {
@@ -23,6 +27,7 @@ impl ClientIds {
                 .get("authorizationServicesEnabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            web_origins: client.get("webOrigins").cloned(),
         })
     }
 }
@@ -127,6 +132,7 @@ mod tests {
     fn collects_ids_from_an_export() {
         let export = json!({
             "clients": [{"id": "c1", "clientId": "app", "authorizationServicesEnabled": true,
+                         "webOrigins": [],
                          "protocolMappers": [{"id": "m1", "name": "email"}]}],
             "roles": {"client": {"app": [{"id": "r1", "name": "access"}]}},
             "groups": [{"id": "g1", "name": "a", "subGroups": [{"id": "g2", "name": "b"}]}],
@@ -137,7 +143,8 @@ mod tests {
             ids.clients["app"],
             ClientIds {
                 uuid: "c1".into(),
-                authorization: true
+                authorization: true,
+                web_origins: Some(json!([])),
             }
         );
         assert_eq!(ids.roles[&("app".into(), "access".into())], "r1");

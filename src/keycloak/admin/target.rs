@@ -473,6 +473,7 @@ impl KeycloakTarget {
             let ids = ClientIds {
                 uuid,
                 authorization: false,
+                web_origins: fields.get("webOrigins").cloned(),
             };
             self.ids().clients.insert(client_id.to_owned(), ids);
         }
@@ -485,7 +486,8 @@ impl KeycloakTarget {
     }
 
     /// A merging PUT that never carries `protocolMappers` (they would be fully synced) and
-    /// always repeats `authorizationServicesEnabled` (omitting it disables them).
+    /// always repeats `authorizationServicesEnabled` (omitting it disables them) and the web
+    /// origins (omitting them fills empty ones from the redirect URIs).
     async fn put_client(
         &self,
         client_id: &str,
@@ -497,9 +499,16 @@ impl KeycloakTarget {
             "authorizationServicesEnabled".into(),
             json!(client.authorization),
         );
+        let web_origins = (body.get("webOrigins").or(client.web_origins.as_ref())).cloned();
+        if let Some(web_origins) = &web_origins {
+            body.insert("webOrigins".into(), web_origins.clone());
+        }
         self.client
             .put(&["clients", &client.uuid], &Value::Object(body))
             .await?;
+        if let Some(stored) = self.ids().clients.get_mut(client_id) {
+            stored.web_origins = web_origins;
+        }
         Ok(())
     }
 
