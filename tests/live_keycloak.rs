@@ -241,20 +241,8 @@ impl Server {
         subcommand: &str,
         extra: &[&str],
     ) -> assert_cmd::assert::Assert {
-        let mut command = common::fedctl();
-        command
-            .current_dir(workspace.dir.path())
-            .env("KEYCLOAK_USER", &self.user)
-            .env("KEYCLOAK_PASSWORD", &self.password)
-            .env_remove("KEYCLOAK_CLIENT_ID")
-            .env_remove("KEYCLOAK_CLIENT_SECRET")
-            .env_remove("KEYCLOAK_REALM")
-            .arg(subcommand)
-            .arg("--url")
-            .arg(&self.url)
-            .arg(workspace.records())
-            .args(extra);
-        command.assert()
+        let admin = (self.user.as_str(), self.password.as_str());
+        workspace.run_live(&self.url, admin, subcommand, extra)
     }
 }
 

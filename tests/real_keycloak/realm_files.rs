@@ -1,10 +1,13 @@
 //! Realm files fedctl wrote are real: Keycloak imports them, and the live target then agrees
 //! with the offline one that nothing is left to do.
 
+use std::io::Write;
+
 use serde_json::Value;
 
 use crate::common;
-use crate::server::{Realm, example_records};
+
+use crate::server::{Realm, example_records, version};
 
 /// Applies the example records offline to `realm_file` (absent: a new realm), imports the
 /// result into the real server as a new realm and plans against it over the admin API.
@@ -94,6 +97,15 @@ fn every_realm_export_with_the_examples_applied_imports_and_plans_no_changes() {
     for fixture in common::realm_fixtures() {
         let realm = Realm::reserve(test).unwrap();
         let original = fixture_as(&fixture, &realm);
+        // Keycloak does not import exports of newer versions (unknown fields and providers).
+        let exported_by = original["keycloakVersion"].as_str().map(version);
+        if exported_by.is_some_and(|by| by > realm.server_version()) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "not imported: {fixture} comes from a newer Keycloak than the server"
+            );
+            continue;
+        }
         // The adjustments `importable` makes are needed: the server refuses those files as
         // published, without fedctl.
         if importable(original.clone()) != original {

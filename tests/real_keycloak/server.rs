@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{self, Workspace};
+use crate::common::Workspace;
 
 pub const URL_VAR: &str = "FEDCTL_REAL_KEYCLOAK_URL";
 const USER_VAR: &str = "FEDCTL_REAL_KEYCLOAK_USER";
@@ -106,6 +106,17 @@ impl Realm {
         })
     }
 
+    /// The server's version, `[major, minor, patch]` (`/admin/serverinfo`).
+    pub fn server_version(&self) -> Vec<u32> {
+        let url = format!("{}/admin/serverinfo", self.url);
+        let token = self.token();
+        let info: Value = self.runtime.block_on(async {
+            let response = self.http.get(url).bearer_auth(token).send().await.unwrap();
+            response.json().await.unwrap()
+        });
+        version(info["systemInfo"]["version"].as_str().expect("a version"))
+    }
+
     pub fn get(&self, path: &str) -> Value {
         let (status, body) = self.request(reqwest::Method::GET, path, None);
         assert_eq!(status, 200, "GET {path}: {body}");
@@ -146,20 +157,8 @@ impl Realm {
         subcommand: &str,
         extra: &[&str],
     ) -> assert_cmd::assert::Assert {
-        let mut command = common::fedctl();
-        command
-            .current_dir(workspace.dir.path())
-            .env("KEYCLOAK_USER", &self.user)
-            .env("KEYCLOAK_PASSWORD", &self.password)
-            .env_remove("KEYCLOAK_CLIENT_ID")
-            .env_remove("KEYCLOAK_CLIENT_SECRET")
-            .env_remove("KEYCLOAK_REALM")
-            .arg(subcommand)
-            .arg("--url")
-            .arg(&self.url)
-            .arg(workspace.records())
-            .args(extra);
-        command.assert()
+        let admin = (self.user.as_str(), self.password.as_str());
+        workspace.run_live(&self.url, admin, subcommand, extra)
     }
 
     pub fn admin_password(&self) -> &str {
@@ -230,4 +229,11 @@ pub fn for_realm(record: &str, from: &str, to: &str) -> String {
     let replaced = record.replace(&format!("/realms/{from}\""), &format!("/realms/{to}\""));
     assert_ne!(replaced, record, "the record names realm {from}");
     replaced
+}
+
+/// `26.4.7` (or `26.4.7-SNAPSHOT`) as `[26, 4, 7]`, for ordering.
+pub fn version(text: &str) -> Vec<u32> {
+    (text.split(['.', '-']).take(3))
+        .map(|part| part.parse().unwrap_or(0))
+        .collect()
 }

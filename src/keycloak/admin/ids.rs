@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What fedctl needs to address a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,10 +13,20 @@ pub struct ClientIds {
     /// A client PUT without `authorizationServicesEnabled` disables authorization services
     /// (keycloak-admin-api.md §2.2), so every PUT repeats the stored value.
     pub authorization: bool,
-    /// A client PUT without `webOrigins` on a client whose web origins are empty fills them
-    /// from its redirect URIs (observed on Keycloak 26.4 and 26.7), so every PUT repeats the
-    /// stored list. `None` when unknown (then the PUT leaves them to Keycloak).
-    pub web_origins: Option<Value>,
+    /// The stored values of [`REPEATED_ON_PUT`] (those known), which every PUT repeats.
+    pub repeated: Map<String, Value>,
+}
+
+/// Client fields a PUT must repeat, because Keycloak changes them when a PUT omits them
+/// (seen against real servers): empty `webOrigins` are filled from the redirect URIs (26.4.7,
+/// 26.7.3), and `frontchannelLogout` becomes false (26.4.7).
+pub const REPEATED_ON_PUT: [&str; 2] = ["webOrigins", "frontchannelLogout"];
+
+/// The [`REPEATED_ON_PUT`] fields `object` has.
+pub fn repeated_fields<'v>(object: impl Fn(&str) -> Option<&'v Value>) -> Map<String, Value> {
+    (REPEATED_ON_PUT.iter())
+        .filter_map(|key| Some(((*key).to_owned(), object(key)?.clone())))
+        .collect()
 }
 
 impl ClientIds {
@@ -27,7 +37,7 @@ impl ClientIds {
                 .get("authorizationServicesEnabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            web_origins: client.get("webOrigins").cloned(),
+            repeated: repeated_fields(|key| client.get(key)),
         })
     }
 }
@@ -144,7 +154,7 @@ mod tests {
             ClientIds {
                 uuid: "c1".into(),
                 authorization: true,
-                web_origins: Some(json!([])),
+                repeated: Map::from_iter([("webOrigins".to_owned(), json!([]))]),
             }
         );
         assert_eq!(ids.roles[&("app".into(), "access".into())], "r1");

@@ -14,7 +14,7 @@ use super::client::AdminClient;
 use super::connection::Connection;
 use super::error::ApiError;
 use super::flows::Template;
-use super::ids::{ClientIds, Ids};
+use super::ids::{ClientIds, Ids, REPEATED_ON_PUT, repeated_fields};
 use super::observe;
 use crate::keycloak::realm_json as rj;
 use crate::reconcile::Operation;
@@ -473,7 +473,7 @@ impl KeycloakTarget {
             let ids = ClientIds {
                 uuid,
                 authorization: false,
-                web_origins: fields.get("webOrigins").cloned(),
+                repeated: repeated_fields(|key| fields.get(key)),
             };
             self.ids().clients.insert(client_id.to_owned(), ids);
         }
@@ -486,8 +486,8 @@ impl KeycloakTarget {
     }
 
     /// A merging PUT that never carries `protocolMappers` (they would be fully synced) and
-    /// always repeats `authorizationServicesEnabled` (omitting it disables them) and the web
-    /// origins (omitting them fills empty ones from the redirect URIs).
+    /// always repeats `authorizationServicesEnabled` (omitting it disables them) and the
+    /// other fields Keycloak changes when they are omitted ([`REPEATED_ON_PUT`]).
     async fn put_client(
         &self,
         client_id: &str,
@@ -499,15 +499,14 @@ impl KeycloakTarget {
             "authorizationServicesEnabled".into(),
             json!(client.authorization),
         );
-        let web_origins = (body.get("webOrigins").or(client.web_origins.as_ref())).cloned();
-        if let Some(web_origins) = &web_origins {
-            body.insert("webOrigins".into(), web_origins.clone());
-        }
+        let mut repeated = client.repeated;
+        repeated.extend(repeated_fields(|key| body.get(key)));
+        body.extend(repeated.clone());
         self.client
             .put(&["clients", &client.uuid], &Value::Object(body))
             .await?;
         if let Some(stored) = self.ids().clients.get_mut(client_id) {
-            stored.web_origins = web_origins;
+            stored.repeated = repeated;
         }
         Ok(())
     }
