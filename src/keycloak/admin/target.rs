@@ -14,7 +14,7 @@ use super::client::AdminClient;
 use super::connection::Connection;
 use super::error::ApiError;
 use super::flows::Template;
-use super::ids::{ClientIds, Ids, REPEATED_ON_PUT, repeated_fields};
+use super::ids::{ClientIds, Ids, repeated_fields};
 use super::observe;
 use crate::keycloak::realm_json as rj;
 use crate::reconcile::Operation;
@@ -487,7 +487,7 @@ impl KeycloakTarget {
 
     /// A merging PUT that never carries `protocolMappers` (they would be fully synced) and
     /// always repeats `authorizationServicesEnabled` (omitting it disables them) and the
-    /// other fields Keycloak changes when they are omitted ([`REPEATED_ON_PUT`]).
+    /// other fields Keycloak changes when they are omitted (`ids::REPEATED_ON_PUT`).
     async fn put_client(
         &self,
         client_id: &str,
