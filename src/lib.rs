@@ -24,4 +24,5 @@ pub mod review;
 pub mod saml;
 pub mod state;
 pub mod target;
+pub mod url_rule;
 pub mod x509;

@@ -1049,28 +1049,119 @@ fn signature_wrapping_is_refused() {
          </md:EntitiesDescriptor>"
     );
     let file = write_temp(&wrapped);
-    let xmlsec_alone = Command::new("xmlsec1")
-        .args(["--verify", "--enabled-key-data", "key-name"])
-        .args([
-            "--id-attr:ID",
-            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
-        ])
-        .arg("--pubkey-cert-pem")
-        .arg(fixture(SIGNER))
-        .arg(file.path())
-        .output()
-        .unwrap_or_else(|e| panic!("xmlsec1 is required ({TOOLS}): {e}"));
-    assert!(
-        xmlsec_alone.status.success(),
-        "{}",
-        String::from_utf8_lossy(&xmlsec_alone.stderr)
-    );
+    assert_xmlsec1_alone_accepts(file.path(), &fixture(SIGNER));
 
     let error = saml::verify_signature(file.path(), &fixture(SIGNER)).unwrap_err();
     assert!(
         matches!(error, SignatureError::NotOnRoot { position } if position.line == 1),
         "{error}"
     );
+}
+
+/// The attack the check exists for: xmlsec1 on its own verifies the document.
+fn assert_xmlsec1_alone_accepts(document: &Path, signer_pem: &Path) {
+    let output = Command::new("xmlsec1")
+        .args(["--verify", "--enabled-key-data", "key-name"])
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+        ])
+        .arg("--pubkey-cert-pem")
+        .arg(signer_pem)
+        .arg(document)
+        .output()
+        .unwrap_or_else(|e| panic!("xmlsec1 is required ({TOOLS}): {e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+const MD_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+const PARTNER: &str = "https://sp.partner.example.org";
+const EVIL_ACS: &str = "https://evil.example.org/acs";
+
+/// The partner's genuine SP entity, signed by a key the test makes; `md_decl` is how the
+/// entity declares the metadata namespace (`md` prefix or default) and `md` the prefix used.
+fn genuine_partner(signer: &Signer, md_decl: &str, md: &str) -> String {
+    let template = format!(
+        r#"<{md}EntityDescriptor {md_decl} ID="_partner" entityID="{PARTNER}">{}<{md}SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><{md}AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{PARTNER}/acs" index="0"/></{md}SPSSODescriptor></{md}EntityDescriptor>"#,
+        signature_template("#_partner")
+    );
+    let signed = signer.sign(&template);
+    signed
+        .trim_start_matches("<?xml version=\"1.0\"?>")
+        .trim()
+        .to_owned()
+}
+
+/// The attacker's document: a root with a dummy signature over itself, the genuine entity
+/// hidden from one parser by `hidden`, and an unsigned entity for the partner with the
+/// attacker's ACS. xmlsec1 verifies the first signature it sees: the genuine one.
+fn wrapped_for_two_readings(hidden: &str) -> String {
+    format!(
+        r#"<md:EntitiesDescriptor xmlns:md="{MD_NS}" xmlns:ds="{DS_NS}">{hidden}{}<md:EntityDescriptor entityID="{PARTNER}"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{EVIL_ACS}" index="0"/></md:SPSSODescriptor></md:EntityDescriptor></md:EntitiesDescriptor>"#,
+        signature_template("")
+    )
+}
+
+/// Every rewrite below makes xmlsec1 verify the partner's genuine signature while a reader
+/// that parses namespaces differently sees only the attacker's entity: each is refused.
+#[test]
+fn documents_read_two_ways_are_refused() {
+    let (signer, signer_cert) = new_signer();
+    let md_prefixed = format!(r#"xmlns:md="{MD_NS}""#);
+    let ds_decl = format!(r#"xmlns:ds="{DS_NS}""#);
+    let prefixed = genuine_partner(&signer, &md_prefixed, "md:");
+    let default_ns = genuine_partner(&signer, &format!(r#"xmlns="{MD_NS}""#), "");
+    // The rewrite from the issue: character references in the namespace declarations, which
+    // libxml2 decodes and a raw reading does not.
+    let char_refs = wrapped_for_two_readings(
+        &prefixed
+            .replace(MD_NS, "urn:oasis:names:tc:SAML:2.0:metadat&#97;")
+            .replace(DS_NS, "http://www.w3.org/2000/09/xmldsig&#x23;"),
+    );
+    // The same with the entity in the default namespace.
+    let default_refs = wrapped_for_two_readings(
+        &default_ns
+            .replace(MD_NS, "urn:oasis:names:tc:SAML:2.0:metad&#x61;ta")
+            .replace(DS_NS, "http://www.w3.org/2000/09/xmldsig&#35;"),
+    );
+    // No references at all: the declarations move to an ancestor (exclusive canonicalisation
+    // renders them where they are used, so the digest is unchanged) and an empty prefixed
+    // declaration, which libxml2 ignores as an error, unbinds the prefixes for other readers.
+    let undeclared = wrapped_for_two_readings(&format!(
+        r#"<x:Hide xmlns:x="urn:example:hide" xmlns:md="" xmlns:ds="">{}</x:Hide>"#,
+        prefixed
+            .replacen(&md_prefixed, "", 1)
+            .replacen(&ds_decl, "", 1)
+    ));
+    let cert_pem = signer.cert.path();
+    for (name, document) in [
+        ("character references", &char_refs),
+        ("default namespace", &default_refs),
+        ("empty prefix declaration", &undeclared),
+    ] {
+        let file = write_temp(document);
+        assert_xmlsec1_alone_accepts(file.path(), cert_pem);
+        let error =
+            saml::verify_signed_metadata(document.as_bytes(), std::slice::from_ref(&signer_cert))
+                .expect_err(name);
+        let expected = match name {
+            "empty prefix declaration" => matches!(error, SignatureError::ReadingsDiffer),
+            _ => matches!(
+                error,
+                SignatureError::Metadata(MetadataError::NamespaceReference { .. })
+            ),
+        };
+        assert!(expected, "{name}: {error}");
+    }
+    // The harness is sound: the genuine document verifies and yields the partner's ACS.
+    let genuine = saml::verify_signed_metadata(prefixed.as_bytes(), &[signer_cert]).unwrap();
+    let acs = &only(&genuine).sp.as_ref().unwrap().assertion_consumer[0];
+    assert_eq!(acs.location, format!("{PARTNER}/acs"));
 }
 
 /// A document signed by an attacker's key that embeds the attacker's certificate: KeyInfo is

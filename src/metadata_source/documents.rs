@@ -12,6 +12,19 @@ use url::Url;
 
 use super::fetch::{FetchError, FetchOptions, Fetcher};
 use crate::saml::{self, Metadata, MetadataError};
+use crate::url_rule;
+
+/// Why a metadata location written as a URL is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocationError {
+    #[error("is not a valid URL: {0}")]
+    Url(url::ParseError),
+    #[error(
+        "carries a user name or password; credentials never belong in a URL (they would be \
+         printed in reports and stored by monitoring)"
+    )]
+    Credentials,
+}
 
 /// Where a metadata document is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,13 +36,13 @@ pub enum Location {
 impl Location {
     /// A record's `partner_metadata`: a URL when written as one, else a path relative to the
     /// record file.
-    pub fn of_record(record_path: &Path, text: &str) -> Result<Location, url::ParseError> {
+    pub fn of_record(record_path: &Path, text: &str) -> Result<Location, LocationError> {
         Location::parse(text, |path| beside(record_path, path))
     }
 
     /// A location given on the command line: a URL, or a path relative to the working
     /// directory.
-    pub fn of_argument(text: &str) -> Result<Location, url::ParseError> {
+    pub fn of_argument(text: &str) -> Result<Location, LocationError> {
         Location::parse(text, |path| PathBuf::from(path))
     }
 
@@ -38,9 +51,15 @@ impl Location {
         text.contains("://")
     }
 
-    fn parse(text: &str, path: impl FnOnce(&str) -> PathBuf) -> Result<Location, url::ParseError> {
+    fn parse(text: &str, path: impl FnOnce(&str) -> PathBuf) -> Result<Location, LocationError> {
         if Location::written_as_url(text) {
-            Url::parse(text).map(Location::Url)
+            // Before parsing: a parse error would otherwise quote the password.
+            if url_rule::has_credentials(text) {
+                return Err(LocationError::Credentials);
+            }
+            Url::parse(text)
+                .map(Location::Url)
+                .map_err(LocationError::Url)
         } else {
             Ok(Location::File(path(text)))
         }
@@ -59,7 +78,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::File(path) => write!(f, "{}", path.display()),
-            Location::Url(url) => write!(f, "{url}"),
+            Location::Url(url) => f.write_str(&url_rule::redact_credentials(url.as_str())),
         }
     }
 }
@@ -190,6 +209,15 @@ mod tests {
             Location::Url(Url::parse("https://md.example.org/sp.xml").unwrap())
         );
         assert!(Location::of_record(record, "https://").is_err());
+        for with_password in [
+            "https://user:pass@md.example.org/sp.xml",
+            "https://user:pass@md.example.org:99999/sp.xml",
+        ] {
+            assert_eq!(
+                Location::of_argument(with_password),
+                Err(LocationError::Credentials)
+            );
+        }
         assert_eq!(
             Location::of_argument("sp.xml").unwrap(),
             Location::File(PathBuf::from("sp.xml"))

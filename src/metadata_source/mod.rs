@@ -14,13 +14,15 @@ use std::sync::Arc;
 use miette::Diagnostic;
 use time::OffsetDateTime;
 
-pub use self::documents::{Document, Documents, Location, SourceError};
+pub use self::documents::{Document, Documents, Location, LocationError, SourceError};
 pub use self::fetch::{FetchError, FetchOptions};
 use crate::desired::PartnerMetadata;
+use crate::printable::printable;
 use crate::record::{Direction, LoadedRecord, Protocol};
 use crate::saml::{
     self, Expired, Finding, SelectError, SignatureError, SpSettings, SpSettingsError,
 };
+use crate::url_rule;
 
 /// How metadata is judged.
 #[derive(Debug, Clone, Copy)]
@@ -43,8 +45,8 @@ pub struct PartnerMetadataError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
-    #[error("is not a valid URL: {0}")]
-    Url(url::ParseError),
+    #[error(transparent)]
+    Url(LocationError),
     #[error(transparent)]
     Source(Arc<SourceError>),
     #[error("refused: {0}")]
@@ -54,7 +56,7 @@ pub enum Problem {
     #[error(transparent)]
     Expired(Expired),
     #[error(transparent)]
-    NotAServiceProvider(SpSettingsError),
+    SpSettings(SpSettingsError),
 }
 
 impl Problem {
@@ -62,7 +64,10 @@ impl Problem {
     pub fn field(&self) -> &'static str {
         match self {
             Problem::Signature(_) => "federation.technical.partner_metadata_signer",
-            Problem::Select(_) | Problem::NotAServiceProvider(_) => {
+            Problem::SpSettings(SpSettingsError::UnsafeLocation { .. }) => {
+                "federation.technical.partner_metadata"
+            }
+            Problem::Select(_) | Problem::SpSettings(_) => {
                 "federation.technical.metadata_entity_id"
             }
             _ => "federation.technical.partner_metadata",
@@ -92,7 +97,8 @@ impl Problem {
             Problem::Expired(_) => {
                 "ask the partner for current metadata; --allow-expired-metadata accepts it anyway"
             }
-            Problem::NotAServiceProvider(_) => {
+            Problem::SpSettings(SpSettingsError::UnsafeLocation { problem, .. }) => problem.help(),
+            Problem::SpSettings(_) => {
                 "an outbound federation needs the partner's SP metadata (an SPSSODescriptor)"
             }
         })
@@ -155,7 +161,7 @@ pub fn resolve_each<'r>(
                 resolve(record, text, documents, &mut signatures, options).map_err(|problem| {
                     PartnerMetadataError {
                         record: record.id.clone(),
-                        location: text.to_owned(),
+                        location: printable(&url_rule::redact_credentials(text)).into_owned(),
                         help: problem.help(),
                         problem,
                     }
@@ -212,7 +218,7 @@ fn resolve(
             .map_err(Problem::Expired)?;
     }
     Ok(Resolved {
-        settings: SpSettings::from_entity(entity).map_err(Problem::NotAServiceProvider)?,
+        settings: SpSettings::from_entity(entity).map_err(Problem::SpSettings)?,
         findings: entity.findings.clone(),
     })
 }

@@ -2,6 +2,7 @@
 //! what users see ([`Problem`], the finding placed at a file, line and column, rendered by
 //! miette or as JSON). Checks stay free of positions; [`SourceFile::place`] adds them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +11,8 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 use serde::Serialize;
 
 use super::tree::{Node, Pos, Value};
+use crate::printable::printable;
+use crate::url_rule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,6 +92,15 @@ impl SourceFile {
         }
     }
 
+    /// The text a snippet shows: credentials written into a URL are masked (same length, so
+    /// spans still match), as diagnostics end up in CI logs.
+    fn snippet_text(&self) -> Arc<str> {
+        match url_rule::mask_credentials(&self.text) {
+            Cow::Borrowed(_) => Arc::clone(&self.text),
+            Cow::Owned(masked) => masked.into(),
+        }
+    }
+
     /// Places a finding in this file: at its field in `tree` when the tree is known, at the
     /// nearest enclosing field when the field itself is missing.
     pub fn place(&self, tree: Option<&Node>, finding: Finding) -> Problem {
@@ -106,8 +118,11 @@ impl SourceFile {
             help: finding.help,
             span: Some(pos.span),
             source: Some(
-                NamedSource::new(self.path.display().to_string(), Arc::clone(&self.text))
-                    .with_language("yaml"),
+                NamedSource::new(
+                    printable(&self.path.display().to_string()),
+                    self.snippet_text(),
+                )
+                .with_language("yaml"),
             ),
         }
     }
@@ -201,10 +216,17 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Without a snippet the header is the only place the file shows up.
+        // Without a snippet the header is the only place the file shows up. File names and
+        // messages quoting record values are shown to people: control and bidi characters in
+        // them are escaped.
+        let message = printable(&self.message);
         match self.source {
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-            Some(_) => f.write_str(&self.message),
+            None => write!(
+                f,
+                "{}: {message}",
+                printable(&self.file.display().to_string())
+            ),
+            Some(_) => f.write_str(&message),
         }
     }
 }
@@ -272,7 +294,8 @@ impl Diagnostic for RecordErrors {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(
-            "fix the problems above; `fedctl validate` checks again",
+            // The problems are rendered after this line, so it must not say "above".
+            "each problem below names its file, line and field; `fedctl validate` checks again",
         ))
     }
 

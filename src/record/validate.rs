@@ -4,10 +4,9 @@
 //! that compare records with each other.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
 
 use time::Date;
-use url::{Host, Url};
+use url::Url;
 
 use super::load::LoadedRecord;
 use super::model::{
@@ -19,6 +18,7 @@ use super::schema::did_you_mean;
 use super::tree::Node;
 use crate::metadata_source::Location;
 use crate::profile::AttributeProfile;
+use crate::url_rule;
 
 const FED: &str = "federation";
 const TECH: &str = "federation.technical";
@@ -348,34 +348,10 @@ fn endpoints(fed: &Federation, _: &Context) -> Vec<Finding> {
 }
 
 fn endpoint(path: &str, value: &str, private_scheme_allowed: bool) -> Option<Finding> {
-    let url = match Url::parse(value) {
-        Ok(url) => url,
-        Err(_) => {
-            return Some(
-                Finding::error(path, format!("`{value}` is not an absolute URL")).with_help(
-                    "write the full URL, e.g. \"https://app.partner.example.org/saml/acs\"",
-                ),
-            );
-        }
-    };
-    let ok = match url.scheme() {
-        "https" => true,
-        "http" => is_loopback(&url),
-        scheme => private_scheme_allowed && scheme.contains('.'),
-    };
-    (!ok).then(|| {
-        Finding::error(path, format!("`{value}` must use https"))
-            .with_help("use https; plain http is allowed only for localhost, 127.0.0.0/8 and [::1]")
-    })
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
+    let problem = url_rule::check(value, private_scheme_allowed).err()?;
+    // Never echo credentials: findings are printed and logged.
+    let shown = url_rule::redact_credentials(value);
+    Some(Finding::error(path, format!("`{shown}` {problem}")).with_help(problem.help()))
 }
 
 /// Keycloak accepts `*` in redirect URIs, which lets anyone with a page under the pattern

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::report::{FederationReview, Report, UserAccess};
+use crate::printable::printable;
 use crate::record::{Direction, IsoDate, Protocol};
 
 pub fn render(report: &Report) -> String {
@@ -161,12 +162,14 @@ fn sign_off(out: &mut String, f: &FederationReview) {
 
 /// Inline code for identifiers; backticks inside are replaced, as code spans cannot escape them.
 fn code(text: &str) -> String {
+    let text = printable(text);
     format!("`{}`", text.replace('`', "'").replace('|', "\\|"))
 }
 
 /// Text from Keycloak or a record, made inert: Markdown and HTML syntax characters are
 /// escaped so a user named `*admin*` or `<img …>` shows as written, and `|` cannot break a
-/// table; line breaks become spaces.
+/// table; line breaks become spaces; other control characters (terminal escape sequences) and
+/// bidi overrides become visible escapes, as the report is often read on a terminal.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -176,7 +179,7 @@ fn escape(text: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
+            _ => out.push_str(&printable(c.encode_utf8(&mut [0; 4]))),
         }
     }
     out
@@ -190,5 +193,14 @@ mod tests {
     fn escapes_markdown_and_html() {
         assert_eq!(escape("*a*|<b>\nc_d"), "\\*a\\*\\|\\<b\\> c\\_d");
         assert_eq!(code("a`b|c"), "`a'b\\|c`");
+    }
+
+    #[test]
+    fn escapes_terminal_sequences_and_bidi_overrides() {
+        assert_eq!(
+            escape("Eve\u{1b}[2J\u{202E}nimda"),
+            "Eve\\u{1b}\\[2J\\u{202e}nimda"
+        );
+        assert_eq!(code("f\u{1b}.yaml"), "`f\\u{1b}.yaml`");
     }
 }

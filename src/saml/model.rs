@@ -20,7 +20,7 @@ pub mod binding {
 pub const SAML2_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 
 /// Where something sits in the source document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
     /// Byte offset from the start of the input.
     pub offset: usize,
@@ -56,8 +56,22 @@ pub struct Metadata {
     pub(crate) root_id_uses: usize,
 }
 
+impl Metadata {
+    /// Whether two readings hold the same content, wherever it sat in their bytes: used to
+    /// prove that what fedctl read from a document is what a signature covers.
+    pub(crate) fn same_content(&self, other: &Metadata) -> bool {
+        let content = |m: &Metadata| {
+            let mut entities = m.entities.clone();
+            entities.iter_mut().for_each(Entity::erase_positions);
+            let findings: Vec<FindingKind> = m.findings.iter().map(|f| f.kind.clone()).collect();
+            (entities, findings, m.valid_until, m.cache_duration.clone())
+        };
+        content(self) == content(other)
+    }
+}
+
 /// One `EntityDescriptor`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     pub entity_id: String,
     /// Where the `EntityDescriptor` start tag is.
@@ -76,6 +90,28 @@ pub struct Entity {
 }
 
 impl Entity {
+    fn erase_positions(&mut self) {
+        self.position = Position::default();
+        for finding in &mut self.findings {
+            finding.position = Position::default();
+        }
+        let roles = self.sp.iter_mut().map(|sp| &mut sp.role);
+        for role in roles.chain(self.idp.iter_mut().map(|idp| &mut idp.role)) {
+            for key in &mut role.keys {
+                key.position = Position::default();
+            }
+            let endpoints = role.single_logout.iter_mut();
+            for endpoint in endpoints.chain(&mut role.artifact_resolution) {
+                endpoint.position = Position::default();
+            }
+        }
+        let services = self.sp.iter_mut().flat_map(|sp| &mut sp.assertion_consumer);
+        for endpoint in services.chain(self.idp.iter_mut().flat_map(|idp| &mut idp.single_sign_on))
+        {
+            endpoint.position = Position::default();
+        }
+    }
+
     /// Every key of the entity's SP and IdP roles, with the role it belongs to.
     pub fn keys(&self) -> impl Iterator<Item = (Role, &KeyDescriptor)> {
         let sp = self
@@ -107,7 +143,7 @@ impl fmt::Display for Role {
 }
 
 /// What SP and IdP descriptors have in common (SAML `SSODescriptorType`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoleDescriptor {
     /// `protocolSupportEnumeration`, split on whitespace.
     pub protocols: Vec<String>,
@@ -128,7 +164,7 @@ impl RoleDescriptor {
 }
 
 /// `SPSSODescriptor`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpDescriptor {
     pub role: RoleDescriptor,
     pub authn_requests_signed: Option<bool>,
@@ -139,7 +175,7 @@ pub struct SpDescriptor {
 }
 
 /// `IDPSSODescriptor`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IdpDescriptor {
     pub role: RoleDescriptor,
     pub want_authn_requests_signed: Option<bool>,
@@ -151,6 +187,8 @@ pub struct IdpDescriptor {
 pub struct Endpoint {
     pub binding: String,
     pub location: String,
+    /// Where the endpoint element is, so a refused location can be pointed at.
+    pub position: Position,
     pub response_location: Option<String>,
     pub index: Option<u16>,
     pub is_default: Option<bool>,
@@ -186,7 +224,7 @@ impl fmt::Display for KeyUse {
 }
 
 /// A `KeyDescriptor` and the certificate it carries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeyDescriptor {
     pub usage: KeyUse,
     pub position: Position,

@@ -12,7 +12,7 @@ use super::model::{
     KeyDescriptor, KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role,
     RoleDescriptor, SignatureInfo, SignatureReference, SpDescriptor, UiInfo,
 };
-use super::xml::{Cursor, Item, MetadataError, Ns, Open};
+use super::xml::{Cursor, Item, MetadataError, Ns, Open, skip_element};
 use crate::x509::{self, CertInfo};
 
 /// Aggregates nest a few levels at most; the limit keeps a hostile document from exhausting
@@ -124,8 +124,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the rest of the element just opened, through [`Parser::next`] so the
+    /// signature and ID bookkeeping sees it.
     fn skip(&mut self) -> Result<(), MetadataError> {
-        self.children(|p, _| p.skip())
+        skip_element(|| self.next())
     }
 
     /// The text content of the element just opened (nested elements are skipped), trimmed.
@@ -200,22 +202,27 @@ impl<'a> Parser<'a> {
         )
     }
 
-    /// `validUntil` and `cacheDuration` of an `EntitiesDescriptor` or `EntityDescriptor`.
+    /// `validUntil` and `cacheDuration` of an `EntitiesDescriptor` or `EntityDescriptor`. An
+    /// unreadable `validUntil` refuses the document: read as "no expiry" it would fail open.
     fn validity(
         &mut self,
         open: &Open,
         element: &'static str,
-        findings: &mut Vec<Finding>,
     ) -> Result<(Option<OffsetDateTime>, Option<String>), MetadataError> {
-        let expected = "an xs:dateTime such as 2030-01-31T12:00:00Z";
-        let valid_until = self.typed_attr(
-            open,
-            element,
-            "validUntil",
-            expected,
-            parse_datetime,
-            findings,
-        )?;
+        let valid_until = match self.attr(open, "validUntil")? {
+            None => None,
+            Some(value) => match parse_datetime(&value) {
+                Some(instant) => Some(instant),
+                None => {
+                    let position = self.position(open);
+                    return Err(MetadataError::InvalidValidUntil {
+                        element,
+                        value,
+                        position,
+                    });
+                }
+            },
+        };
         Ok((valid_until, self.attr(open, "cacheDuration")?))
     }
 
@@ -234,7 +241,7 @@ impl<'a> Parser<'a> {
                 position,
             });
         }
-        let (own, cache_duration) = self.validity(open, "EntitiesDescriptor", &mut out.findings)?;
+        let (own, cache_duration) = self.validity(open, "EntitiesDescriptor")?;
         let effective = earliest(inherited, own);
         self.children(|p, child| {
             if child.is(Ns::Md, "EntityDescriptor") {
@@ -258,7 +265,7 @@ impl<'a> Parser<'a> {
         let position = self.position(open);
         let entity_id = self.attr(open, "entityID")?.filter(|id| !id.is_empty());
         let mut findings = Vec::new();
-        let (own, cache_duration) = self.validity(open, "EntityDescriptor", &mut findings)?;
+        let (own, cache_duration) = self.validity(open, "EntityDescriptor")?;
         let mut entity = Entity {
             entity_id: entity_id.clone().unwrap_or_default(),
             position,
@@ -388,7 +395,9 @@ impl<'a> Parser<'a> {
         findings: &mut Vec<Finding>,
     ) -> Result<Endpoint, MetadataError> {
         const ELEMENT: &str = "endpoint";
+        let position = self.position(open);
         let endpoint = Endpoint {
+            position,
             binding: self.attr(open, "Binding")?.unwrap_or_default(),
             location: self.attr(open, "Location")?.unwrap_or_default(),
             response_location: self.attr(open, "ResponseLocation")?,
@@ -886,6 +895,39 @@ mod tests {
     }
 
     #[test]
+    fn refuses_references_in_namespace_declarations() {
+        for declaration in [
+            r#"xmlns:md="urn:oasis:names:tc:SAML:2.0:metadat&#97;""#,
+            r#"xmlns="urn:oasis:names:tc:SAML:2.0:metadata&amp;""#,
+        ] {
+            let xml = format!(r#"<md:EntityDescriptor {declaration} entityID="x"/>"#);
+            let error = parse(&xml).unwrap_err();
+            assert!(
+                matches!(&error, MetadataError::NamespaceReference { position, .. } if position.column == 1),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = |depth: usize| {
+            sp_entity(&format!(
+                "<md:Extensions xmlns:x=\"urn:x\">{}{}</md:Extensions>",
+                "<x:a>".repeat(depth),
+                "</x:a>".repeat(depth)
+            ))
+        };
+        // Within the limit, unknown elements are skipped however deep they go.
+        assert!(parse(&nested(200)).is_ok());
+        let error = parse(&nested(60_000)).unwrap_err();
+        assert!(
+            matches!(error, MetadataError::NestedTooDeep { limit: 256, .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn unreadable_certificates_are_findings_with_their_reason() {
         let bad_base64 = parse(&sp_entity(&key(r#"use="signing""#, "not base64!"))).unwrap();
         assert!(matches!(
@@ -924,7 +966,7 @@ mod tests {
 
     #[test]
     fn invalid_values_are_findings_not_errors() {
-        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="tomorrow">
+        let xml = r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
   <EntityDescriptor entityID="https://a.example.org" validUntil="2030-01-01T00:00:00">
     <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAssertionsSigned="yes">
       <AssertionConsumerService Binding="b" Location="l" index="-1" isDefault="true"/>
@@ -934,12 +976,9 @@ mod tests {
 </EntitiesDescriptor>"#;
         let metadata = parse(xml).unwrap();
         assert_eq!(metadata.valid_until, None);
-        assert_eq!(metadata.findings.len(), 2);
-        assert!(
-            matches!(&metadata.findings[0].kind, FindingKind::InvalidValue { attribute: "validUntil", value, .. } if value == "tomorrow")
-        );
-        assert_eq!(metadata.findings[1].kind, FindingKind::MissingEntityId);
-        assert_eq!(metadata.findings[1].position.line, 7);
+        assert_eq!(metadata.findings.len(), 1);
+        assert_eq!(metadata.findings[0].kind, FindingKind::MissingEntityId);
+        assert_eq!(metadata.findings[0].position.line, 7);
         let entity = &metadata.entities[0];
         // A dateTime without zone is read as UTC.
         assert_eq!(
@@ -957,6 +996,35 @@ mod tests {
         assert_eq!(attributes, ["WantAssertionsSigned", "index"]);
         let acs = &entity.sp.as_ref().unwrap().assertion_consumer[0];
         assert_eq!((acs.index, acs.is_default), (None, Some(true)));
+    }
+
+    #[test]
+    fn an_unreadable_valid_until_refuses_the_document() {
+        for value in [
+            "tomorrow",
+            "yesterday",
+            "99999-01-01T00:00:00Z",
+            "2030-01-01T00:00:00+25:00",
+        ] {
+            let group = format!(
+                r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="{value}"/>"#
+            );
+            let entity = format!(
+                r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
+  <EntityDescriptor entityID="https://a.example.org" validUntil="{value}"/></EntitiesDescriptor>"#
+            );
+            for (xml, element, line) in [
+                (group, "EntitiesDescriptor", 1),
+                (entity, "EntityDescriptor", 2),
+            ] {
+                let error = parse(&xml).unwrap_err();
+                assert!(
+                    matches!(&error, MetadataError::InvalidValidUntil { element: e, value: v, position }
+                        if *e == element && v == value && position.line == line),
+                    "{error}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,14 @@
 //! unique), so a validly signed fragment cannot vouch for unsigned content around it
 //! (signature wrapping). Keys or certificates inside the document are never trusted: xmlsec1
 //! is told to ignore `KeyInfo` content and only the configured signer is loaded.
+//!
+//! Two parsers read the document: libxml2 inside xmlsec1, and fedctl's own. Wherever they
+//! could disagree (how a namespace declaration is decoded, which signature comes first, what
+//! an ID points at), an attacker could show the verifier one document and fedctl another. So
+//! fedctl does not trust its own reading of the file: xmlsec1 hands back the exact content its
+//! digest covered, canonicalised as libxml2 understood it (`--store-references`), fedctl parses
+//! that, and the document is used only when both readings hold the same metadata. Whatever
+//! the disagreement, a value fedctl uses is then a value the signature covers.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -70,6 +78,17 @@ pub enum SignatureError {
     #[error("xmlsec1 refused the signature: {detail}")]
     Invalid { detail: String },
     #[error(
+        "the signed content, as the signature verifier reads it, is not a metadata document: {0}"
+    )]
+    SignedContent(MetadataError),
+    #[error(
+        "the metadata fedctl reads differs from the content the signature covers, as the \
+         signature verifier reads it (the document is built to be read two ways)"
+    )]
+    ReadingsDiffer,
+    #[error("xmlsec1 reported {count} verified references; exactly one is accepted")]
+    VerifiedReferences { count: usize },
+    #[error(
         "xmlsec1 is not installed; install the Debian package xmlsec1 (apt-get install xmlsec1)"
     )]
     ToolMissing,
@@ -130,11 +149,22 @@ pub fn verify_signed_metadata(
     for signer in signers {
         let pem = temp_file(to_pem(signer).as_bytes())?;
         match run_xmlsec(document.path(), pem.path())? {
-            None => return Ok(metadata),
-            Some(detail) => failures.push(detail),
+            Ok(verified) => return same_reading(metadata, &verified),
+            Err(detail) => failures.push(detail),
         }
     }
     Err(classify(failures, signers))
+}
+
+/// `metadata` (fedctl's reading of the file, kept for its line numbers) when it holds exactly
+/// what fedctl reads from `verified`, the content xmlsec1 digested.
+fn same_reading(metadata: Metadata, verified: &[u8]) -> Result<Metadata, SignatureError> {
+    let signed = parse_metadata(verified).map_err(SignatureError::SignedContent)?;
+    if metadata.same_content(&signed) {
+        Ok(metadata)
+    } else {
+        Err(SignatureError::ReadingsDiffer)
+    }
 }
 
 /// The structural rules that make "xmlsec1 says OK" mean "the whole document is signed".
@@ -191,10 +221,16 @@ fn check_coverage(metadata: &Metadata) -> Result<(), SignatureError> {
     Ok(())
 }
 
-/// Runs xmlsec1; `None` when the signature verifies, else its diagnostics.
-fn run_xmlsec(document: &Path, signer_pem: &Path) -> Result<Option<String>, SignatureError> {
+/// Runs xmlsec1: the content the verified reference covers when the signature verifies, else
+/// xmlsec1's diagnostics.
+fn run_xmlsec(
+    document: &Path,
+    signer_pem: &Path,
+) -> Result<Result<Vec<u8>, String>, SignatureError> {
     let output = Command::new("xmlsec1")
         .arg("--verify")
+        // Print the bytes each reference's digest was computed over.
+        .args(["--store-references", "--print-debug"])
         // Only the key loaded below may be used: KeyValue/X509Data in the document are ignored
         // (a KeyName can only select among loaded keys).
         .args(["--enabled-key-data", "key-name"])
@@ -211,16 +247,39 @@ fn run_xmlsec(document: &Path, signer_pem: &Path) -> Result<Option<String>, Sign
             _ => SignatureError::Tool(e),
         })?;
     if output.status.success() {
-        return Ok(None);
+        return verified_content(&output.stdout).map(|content| Ok(content.to_vec()));
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(Some(
-        stderr
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join("; "),
-    ))
+    Ok(Err(stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")))
+}
+
+/// The pre-digest content of the single reference in xmlsec1's `--print-debug` report. The
+/// report is xmlsec1's own text around the content, so the content starts after the first
+/// start marker and ends before the last end marker; one reference means one start marker
+/// (more can only come from signed content that contains the marker text: refused).
+fn verified_content(report: &[u8]) -> Result<&[u8], SignatureError> {
+    const START: &[u8] = b"== PreDigest data - start buffer:\n";
+    const END: &[u8] = b"\n== PreDigest data - end buffer\n";
+    let starts: Vec<usize> = find_all(report, START).collect();
+    let end = find_all(report, END).last();
+    match (starts.as_slice(), end) {
+        ([start], Some(end)) if start + START.len() <= end => Ok(&report[start + START.len()..end]),
+        _ => Err(SignatureError::VerifiedReferences {
+            count: starts.len(),
+        }),
+    }
+}
+
+fn find_all<'a>(haystack: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(move |(_, window)| *window == needle)
+        .map(|(at, _)| at)
 }
 
 /// Names the failure: a digest mismatch means changed content whichever key is tried; a

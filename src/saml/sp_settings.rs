@@ -3,8 +3,10 @@
 //! desired-state code combines them with what the record says; the record wins.
 
 use super::model::{
-    Endpoint, Entity, KeyDescriptor, KeyUse, RequestedAttribute, binding, preferred_english,
+    Endpoint, Entity, KeyDescriptor, KeyUse, Position, RequestedAttribute, binding,
+    preferred_english,
 };
+use crate::url_rule::{self, UrlProblem};
 
 /// What the converter takes from one entity's `SPSSODescriptor`. Each field names the client
 /// attribute it feeds.
@@ -107,6 +109,16 @@ pub enum SpSettingsError {
     NotAServiceProvider { entity_id: String, is_idp: bool },
     #[error("entity {entity_id:?} is a SAML 1.x service provider; Keycloak speaks SAML 2.0 only")]
     NoSaml2 { entity_id: String },
+    #[error(
+        "{position}: {element} Location {location:?} {problem}; Keycloak would send users and \
+         assertions there, so the metadata is refused"
+    )]
+    UnsafeLocation {
+        element: &'static str,
+        location: String,
+        problem: UrlProblem,
+        position: Position,
+    },
 }
 
 /// The SAML 2.0 ACS bindings Keycloak's converter reads, in its order.
@@ -135,11 +147,14 @@ impl SpSettings {
         let acs = &sp.assertion_consumer;
         let slo = &sp.role.single_logout;
         let keys = &sp.role.keys;
+        check_locations(
+            "AssertionConsumerService",
+            with_bindings(acs, &ACS_BINDINGS),
+        )?;
+        check_locations("SingleLogoutService", with_bindings(slo, &SLO_BINDINGS))?;
+        check_locations("ArtifactResolutionService", &sp.role.artifact_resolution)?;
         let mut redirect_uris: Vec<String> = Vec::new();
-        for endpoint in acs
-            .iter()
-            .filter(|e| ACS_BINDINGS.contains(&e.binding.as_str()))
-        {
+        for endpoint in with_bindings(acs, &ACS_BINDINGS) {
             if !redirect_uris.contains(&endpoint.location) {
                 redirect_uris.push(endpoint.location.clone());
             }
@@ -173,6 +188,36 @@ impl SpSettings {
             requested_attributes: sp.requested_attributes.clone(),
         })
     }
+}
+
+/// The logout bindings whose locations Keycloak is given.
+const SLO_BINDINGS: [&str; 3] = [binding::HTTP_POST, binding::HTTP_REDIRECT, binding::SOAP];
+
+fn with_bindings<'e>(
+    endpoints: &'e [Endpoint],
+    bindings: &'e [&str],
+) -> impl Iterator<Item = &'e Endpoint> {
+    endpoints
+        .iter()
+        .filter(|e| bindings.contains(&e.binding.as_str()))
+}
+
+/// Every location Keycloak can be given passes the URL rule a record's URLs pass.
+fn check_locations<'e>(
+    element: &'static str,
+    endpoints: impl IntoIterator<Item = &'e Endpoint>,
+) -> Result<(), SpSettingsError> {
+    for endpoint in endpoints {
+        if let Err(problem) = url_rule::check(&endpoint.location, false) {
+            return Err(SpSettingsError::UnsafeLocation {
+                element,
+                location: url_rule::redact_credentials(&endpoint.location).into_owned(),
+                problem,
+                position: endpoint.position,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn first_location(endpoints: &[Endpoint], binding: &str) -> Option<String> {

@@ -21,6 +21,10 @@ pub(crate) const MDUI: &str = "urn:oasis:names:tc:SAML:metadata:ui";
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The deepest element nesting accepted: libxml2 (and so xmlsec1) refuses deeper documents by
+/// default, and real metadata stays within a dozen levels.
+pub(crate) const MAX_DEPTH: usize = 256;
+
 /// Why a document could not be read as metadata at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetadataError {
@@ -52,6 +56,27 @@ pub enum MetadataError {
     NotMetadata { found: String, position: Position },
     #[error("{position}: EntitiesDescriptor nesting deeper than {limit} levels")]
     TooDeep { limit: usize, position: Position },
+    #[error(
+        "{position}: {element} has an invalid validUntil {value:?}: expected an xs:dateTime such \
+         as 2030-01-31T12:00:00Z; metadata whose validity cannot be read is refused, as expired \
+         metadata is"
+    )]
+    InvalidValidUntil {
+        element: &'static str,
+        value: String,
+        position: Position,
+    },
+    #[error("{position}: elements nested deeper than {limit} levels; metadata never needs this")]
+    NestedTooDeep { limit: usize, position: Position },
+    #[error(
+        "{position}: the namespace declaration {name} contains a character or entity reference \
+         ({value:?}); XML parsers disagree on such declarations, so they are refused"
+    )]
+    NamespaceReference {
+        name: String,
+        value: String,
+        position: Position,
+    },
 }
 
 impl MetadataError {
@@ -64,7 +89,10 @@ impl MetadataError {
             | MetadataError::UndeclaredEntity { position, .. }
             | MetadataError::NotWellFormed { position, .. }
             | MetadataError::NotMetadata { position, .. }
-            | MetadataError::TooDeep { position, .. } => Some(*position),
+            | MetadataError::TooDeep { position, .. }
+            | MetadataError::NestedTooDeep { position, .. }
+            | MetadataError::InvalidValidUntil { position, .. }
+            | MetadataError::NamespaceReference { position, .. } => Some(*position),
             MetadataError::Empty => None,
         }
     }
@@ -281,6 +309,13 @@ impl<'a> Cursor<'a> {
         }
         self.seen_root = true;
         self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(MetadataError::NestedTooDeep {
+                limit: MAX_DEPTH,
+                position: self.position(offset),
+            });
+        }
+        self.check_namespace_declarations(&start, offset)?;
         let ns = match self.reader.resolver().resolve_element(start.name()).0 {
             ResolveResult::Bound(ns) => match ns.into_inner() {
                 MD => Ns::Md,
@@ -295,17 +330,33 @@ impl<'a> Cursor<'a> {
         Ok(Item::Open(Open { ns, start, offset }))
     }
 
-    /// Consumes the rest of the element whose `Open` was just returned.
-    pub fn skip(&mut self) -> Result<(), MetadataError> {
-        let mut depth = 1usize;
-        while depth > 0 {
-            match self.next()? {
-                Item::Open(_) => depth += 1,
-                Item::Close { .. } | Item::Eof => depth -= 1,
-                Item::Text(_) => {}
+    /// quick-xml takes a namespace URI from the raw `xmlns` value, while libxml2 (xmlsec1)
+    /// decodes references in it first: the same declaration would name different namespaces
+    /// for the reader and the signature verifier, so it is refused outright.
+    fn check_namespace_declarations(
+        &mut self,
+        start: &BytesStart,
+        offset: usize,
+    ) -> Result<(), MetadataError> {
+        if !start.attributes_raw().contains("xmlns") {
+            return Ok(());
+        }
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| self.ill_formed(e.to_string(), offset))?;
+            if attr.key.as_namespace_binding().is_some() && attr.value.contains('&') {
+                return Err(MetadataError::NamespaceReference {
+                    name: attr.key.into_inner().to_owned(),
+                    value: attr.value.into_owned(),
+                    position: self.position(offset),
+                });
             }
         }
         Ok(())
+    }
+
+    /// Consumes the rest of the element whose `Open` was just returned.
+    pub fn skip(&mut self) -> Result<(), MetadataError> {
+        skip_element(|| self.next())
     }
 
     fn ill_formed(&mut self, reason: String, offset: usize) -> MetadataError {
@@ -314,6 +365,22 @@ impl<'a> Cursor<'a> {
             position: self.position(offset),
         }
     }
+}
+
+/// Takes items from `next` up to the end of the element just opened. Iterative, not
+/// recursive: a hostile document can nest elements far deeper than the stack allows.
+pub(crate) fn skip_element<'a>(
+    mut next: impl FnMut() -> Result<Item<'a>, MetadataError>,
+) -> Result<(), MetadataError> {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match next()? {
+            Item::Open(_) => depth += 1,
+            Item::Close { .. } | Item::Eof => depth -= 1,
+            Item::Text(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Turns byte offsets into lines and columns. The parser asks in document order, so the index

@@ -16,7 +16,7 @@
 
 use serde::Serialize;
 
-use super::rfc3339;
+use super::{rfc3339, without_credentials};
 use crate::certs::model::{
     CheckedCertificate, CheckedValidity, Evidence, ExpiryMismatch, Report, SourceKind,
     SourceStatus, Status, Usage,
@@ -46,7 +46,7 @@ pub fn render(report: &Report) -> String {
     };
     let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
     text.push('\n');
-    text
+    without_credentials(text)
 }
 
 #[derive(Serialize)]

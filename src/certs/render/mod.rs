@@ -8,8 +8,23 @@ pub mod text;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::url_rule::redact_credentials;
+
+/// RFC 3339 to the second: certificate dates have no fraction, and a run's nanoseconds are
+/// noise to the people and tools reading it.
 pub(crate) fn rfc3339(instant: OffsetDateTime) -> String {
+    let instant = instant.replace_nanosecond(0).unwrap_or(instant);
     instant
         .format(&Rfc3339)
         .unwrap_or_else(|_| instant.to_string())
+}
+
+/// A rendered report with the `user:password@` of every URL in it masked: a metadata URL or
+/// an error naming one can carry credentials, and reports end up in monitoring databases.
+/// Applied to the whole output, so no field is missed.
+pub(crate) fn without_credentials(output: String) -> String {
+    match redact_credentials(&output) {
+        std::borrow::Cow::Borrowed(_) => output,
+        std::borrow::Cow::Owned(redacted) => redacted,
+    }
 }

@@ -18,6 +18,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use super::without_credentials;
 use crate::certs::model::{CheckedCertificate, Report};
 use crate::record::IsoDate;
 
@@ -158,7 +159,7 @@ pub fn render(report: &Report) -> String {
     ] {
         family.write(&mut out);
     }
-    out
+    without_credentials(out)
 }
 
 fn base_labels(checked: &CheckedCertificate) -> [(&'static str, &str); 5] {

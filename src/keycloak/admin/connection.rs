@@ -9,6 +9,7 @@ use url::Url;
 use super::secret::Secret;
 use crate::http;
 use crate::target::TargetError;
+use crate::url_rule;
 
 /// Admin credentials. They come from the environment or env vars named in fedctl.yaml, never
 /// from the command line (where `ps` and shell history would show them).
@@ -71,14 +72,13 @@ impl Connection {
     /// explicitly allowed (the password and every token would cross the network in clear).
     pub fn server_url(text: &str, allow_insecure_http: bool) -> Result<Url, TargetError> {
         let config = |reason: String| TargetError::Config(format!("Keycloak URL {text}: {reason}"));
+        // Looked for in the text before parsing too: a parse error would quote the password.
+        if url_rule::has_credentials(text) {
+            return Err(credentials_in_url());
+        }
         let mut url = Url::parse(text.trim()).map_err(|e| config(e.to_string()))?;
         if !url.username().is_empty() || url.password().is_some() {
-            // Not echoed: the text holds a password, and messages end up in logs and reports.
-            return Err(TargetError::Config(
-                "the Keycloak URL must not carry credentials (user:password@); set them in the \
-                 environment (KEYCLOAK_USER/KEYCLOAK_PASSWORD or KEYCLOAK_CLIENT_ID/KEYCLOAK_CLIENT_SECRET)"
-                    .into(),
-            ));
+            return Err(credentials_in_url());
         }
         http::check_scheme(&url, allow_insecure_http).map_err(|e| config(e.to_string()))?;
         if url.query().is_some() || url.fragment().is_some() {
@@ -105,6 +105,15 @@ impl Connection {
             .pool_max_idle_per_host(self.concurrency);
         http::build(builder).map_err(setup)
     }
+}
+
+/// Not echoing the URL: it holds a password, and messages end up in logs and reports.
+fn credentials_in_url() -> TargetError {
+    TargetError::Config(
+        "the Keycloak URL must not carry credentials (user:password@); set them in the \
+         environment (KEYCLOAK_USER/KEYCLOAK_PASSWORD or KEYCLOAK_CLIENT_ID/KEYCLOAK_CLIENT_SECRET)"
+            .into(),
+    )
 }
 
 /// `root` with path segments appended (each percent-encoded as needed).
@@ -149,6 +158,8 @@ mod tests {
         for url in [
             "https://admin:s3cret@idp.example.org",
             "https://s3cret@idp.example.org",
+            // Unparseable (port out of range): refused before the parse error could quote it.
+            "https://admin:s3cret@idp.example.org:99999",
         ] {
             let error = Connection::server_url(url, false).unwrap_err().to_string();
             assert!(!error.contains("s3cret"), "{error}");
