@@ -172,31 +172,6 @@ impl Workspace {
             .args(extra);
         command.assert()
     }
-
-    /// `fedctl <subcommand> --url URL federations/ <extra…>` with a master admin (user,
-    /// password) as the only credentials in the environment.
-    pub fn run_live(
-        &self,
-        url: &str,
-        (user, password): (&str, &str),
-        subcommand: &str,
-        extra: &[&str],
-    ) -> assert_cmd::assert::Assert {
-        let mut command = fedctl();
-        command
-            .current_dir(self.dir.path())
-            .env("KEYCLOAK_USER", user)
-            .env("KEYCLOAK_PASSWORD", password)
-            .env_remove("KEYCLOAK_CLIENT_ID")
-            .env_remove("KEYCLOAK_CLIENT_SECRET")
-            .env_remove("KEYCLOAK_REALM")
-            .arg(subcommand)
-            .arg("--url")
-            .arg(url)
-            .arg(self.records())
-            .args(extra);
-        command.assert()
-    }
 }
 
 /// The realm name stored in a realm export fixture.
