@@ -3,6 +3,11 @@
 //!
 //!     cargo bench --bench live_keycloak            # FEDERATIONS=200 for a quicker run
 //!
+//! With `FEDCTL_REAL_KEYCLOAK_URL` (+ `_USER`, `_PASSWORD` of a master admin; see
+//! docs/real-keycloak.md) the same apply and no-op plan also run against that real Keycloak,
+//! in a realm of their own (deleted afterwards), and both are printed side by side. Requests
+//! are counted from fedctl's own request log (`-vv`), which the simulator's count confirms.
+//!
 //! Goals (issue 4): apply from empty ≤ 12 requests per federation and ≤ 10 s; no-op plan
 //! ≤ 4 requests per federation + a constant and ≤ 1.5 s; peak memory (VmHWM of the fedctl
 //! process, measured by /usr/bin/time) ≤ 100 MB. Prints the figures; exits 1 when a goal
@@ -13,18 +18,19 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use kc_sim::{Faults, Simulator};
+use serde_json::{Value, json};
 
 const REALM: &str = "bench";
 const LATENCY_MS: u64 = 5;
 
-fn record(i: usize) -> String {
+fn record(realm: &str, i: usize) -> String {
     format!(
         r#"federation:
   partner: "Partner {i}"
   type: saml
   direction: your-idp-to-partner-sp
   technical:
-    your_entity_id: "https://idp.example.org/realms/{REALM}"
+    your_entity_id: "https://idp.example.org/realms/{realm}"
     partner_entity_id: "https://sp{i}.partner.example.org"
     partner_acs: "https://sp{i}.partner.example.org/saml/acs"
   access_control:
@@ -38,23 +44,31 @@ fn record(i: usize) -> String {
 
 struct Run {
     wall: Duration,
+    /// Requests in fedctl's own log (admin requests and the token grant).
     requests: u64,
     peak_kib: u64,
     status: i32,
 }
 
+/// A Keycloak to run against: URL and master admin.
+struct Server {
+    url: String,
+    user: String,
+    password: String,
+}
+
 /// Runs fedctl under `/usr/bin/time -v` and reads its maximum resident set size.
-fn run(sim: &Simulator, records: &Path, args: &[&str]) -> Run {
-    sim.reset_counts();
+fn run(server: &Server, records: &Path, args: &[&str]) -> Run {
     let started = Instant::now();
     let output = Command::new("/usr/bin/time")
         .arg("-v")
         .arg(env!("CARGO_BIN_EXE_fedctl"))
         .args(args)
-        .args(["--url", &sim.url()])
+        .args(["-vv", "--url", &server.url])
         .arg(records)
-        .env("KEYCLOAK_USER", "admin")
-        .env("KEYCLOAK_PASSWORD", "admin")
+        .env("KEYCLOAK_USER", &server.user)
+        .env("KEYCLOAK_PASSWORD", &server.password)
+        .env("NO_COLOR", "1")
         .env_remove("KEYCLOAK_URL")
         .output()
         .expect("/usr/bin/time runs fedctl");
@@ -72,12 +86,34 @@ fn run(sim: &Simulator, records: &Path, args: &[&str]) -> Run {
     if !matches!(status, 0 | 2) {
         panic!("fedctl {args:?} exited {status}:\n{stderr}");
     }
+    let requests = stderr
+        .lines()
+        .filter(|l| l.contains(" request=") && l.contains(" status="))
+        .count() as u64;
     Run {
         wall,
-        requests: sim.request_counts().total,
+        requests,
         peak_kib,
         status,
     }
+}
+
+/// Generated records for `realm` in a new directory.
+fn records(realm: &str, federations: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..federations {
+        let path = dir.path().join(format!("partner-{i:04}.yaml"));
+        std::fs::write(path, record(realm, i)).unwrap();
+    }
+    dir
+}
+
+/// Apply from empty, then a no-op plan.
+fn apply_then_plan(server: &Server, records: &Path) -> (Run, Run) {
+    let apply = run(server, records, &["apply", "--yes"]);
+    let plan = run(server, records, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status, 0, "the plan after apply has no changes");
+    (apply, plan)
 }
 
 fn main() {
@@ -85,22 +121,25 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let records = dir.path().join("federations");
-    std::fs::create_dir(&records).unwrap();
-    for i in 0..federations {
-        std::fs::write(records.join(format!("partner-{i:04}.yaml")), record(i)).unwrap();
-    }
     let sim = Simulator::builder().start().expect("simulator starts");
     sim.add_realm(REALM);
     sim.set_faults(Faults {
         latency_ms: LATENCY_MS,
         ..Faults::default()
     });
-
-    let apply = run(&sim, &records, &["apply", "--yes"]);
-    let plan = run(&sim, &records, &["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.status, 0, "the plan after apply has no changes");
+    let simulated = Server {
+        url: sim.url(),
+        user: "admin".into(),
+        password: "admin".into(),
+    };
+    let dir = records(REALM, federations);
+    sim.reset_counts();
+    let (apply, plan) = apply_then_plan(&simulated, dir.path());
+    assert_eq!(
+        apply.requests + plan.requests,
+        sim.request_counts().total,
+        "fedctl's log counts what the simulator served"
+    );
 
     let per = |r: &Run| r.requests as f64 / federations as f64;
     println!("{federations} federations, {LATENCY_MS} ms latency per request, concurrency 8");
@@ -121,7 +160,81 @@ fn main() {
             if within { "ok" } else { "MISSED" }
         );
     }
+    if let Some(real) = real_keycloak() {
+        let realm = format!("fedctl-bench-{}", fastrand::u32(..));
+        admin(
+            &real,
+            reqwest::Method::POST,
+            "",
+            json!({"realm": realm, "enabled": true}),
+        );
+        let dir = records(&realm, federations);
+        let (real_apply, real_plan) = apply_then_plan(&real, dir.path());
+        admin(&real, reqwest::Method::DELETE, &realm, Value::Null);
+        println!("\nside by side ({} federations):", federations);
+        println!(
+            "{:>17}  {:>22}  {:>22}",
+            "", "kc-sim (5 ms/request)", "real Keycloak"
+        );
+        for (name, sim_run, real_run) in [
+            ("apply from empty", &apply, &real_apply),
+            ("no-op plan", &plan, &real_plan),
+        ] {
+            let cell = |r: &Run| format!("{:>6} req {:>7.2} s", r.requests, r.wall.as_secs_f64());
+            println!("{name:>17}  {:>22}  {:>22}", cell(sim_run), cell(real_run));
+        }
+    }
     if !ok {
         std::process::exit(1);
     }
+}
+
+/// The real Keycloak of the tier, when one is configured.
+fn real_keycloak() -> Option<Server> {
+    let url = std::env::var("FEDCTL_REAL_KEYCLOAK_URL").ok()?;
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+    Some(Server {
+        url,
+        user: var("FEDCTL_REAL_KEYCLOAK_USER"),
+        password: var("FEDCTL_REAL_KEYCLOAK_PASSWORD"),
+    })
+}
+
+/// `{method} {url}/admin/realms/{path}` as the master admin (realm creation and deletion).
+fn admin(server: &Server, method: reqwest::Method, path: &str, body: Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token: Value = http
+            .post(format!(
+                "{}/realms/master/protocol/openid-connect/token",
+                server.url
+            ))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "admin-cli"),
+                ("username", &server.user),
+                ("password", &server.password),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut request = http
+            .request(
+                method,
+                format!("{}/admin/realms/{path}", server.url.trim_end_matches('/')),
+            )
+            .bearer_auth(token["access_token"].as_str().expect("the admin signs in"));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let status = request.send().await.unwrap().status();
+        assert!(status.is_success(), "admin request {path}: {status}");
+    });
 }

@@ -1,10 +1,11 @@
 //! fedctl against a live Keycloak over the admin REST API: the simulator always, and a real
-//! server too when `KEYCLOAK_URL` (+ `KEYCLOAK_USER`/`KEYCLOAK_PASSWORD` of a master admin)
-//! is set — see docs/real-keycloak.md. Scenarios that need the simulator's request counts,
+//! server too when `FEDCTL_REAL_KEYCLOAK_URL` (+ `FEDCTL_REAL_KEYCLOAK_USER`/`_PASSWORD` of a
+//! master admin) is set, as scripts/test.sh does — see docs/real-keycloak.md. Scenarios that need the simulator's request counts,
 //! fault injection or version switch run against it alone.
 
 mod common;
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{Workspace, oidc_record, runbook_record};
@@ -47,12 +48,25 @@ impl Server {
         Server::new(Some(sim), url, "admin".into(), ADMIN_PASSWORD.into(), realm)
     }
 
-    /// A real Keycloak when `KEYCLOAK_URL` is set, with a fresh realm (deleted on drop).
+    /// A real Keycloak when `FEDCTL_REAL_KEYCLOAK_URL` is set, with a fresh realm (deleted on
+    /// drop). Not `KEYCLOAK_URL`: a developer's own server must never get test realms.
     fn real() -> Option<Server> {
-        let url = std::env::var("KEYCLOAK_URL").ok()?;
-        let user = std::env::var("KEYCLOAK_USER").expect("KEYCLOAK_USER with KEYCLOAK_URL");
-        let password =
-            std::env::var("KEYCLOAK_PASSWORD").expect("KEYCLOAK_PASSWORD with KEYCLOAK_URL");
+        let Ok(url) = std::env::var("FEDCTL_REAL_KEYCLOAK_URL") else {
+            // Straight to stderr: the test harness would swallow eprintln! of a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "real Keycloak part SKIPPED: FEDCTL_REAL_KEYCLOAK_URL is not set"
+            );
+            return None;
+        };
+        let var = |name: &str| {
+            std::env::var(name)
+                .unwrap_or_else(|_| panic!("{name} must be set with FEDCTL_REAL_KEYCLOAK_URL"))
+        };
+        let (user, password) = (
+            var("FEDCTL_REAL_KEYCLOAK_USER"),
+            var("FEDCTL_REAL_KEYCLOAK_PASSWORD"),
+        );
         let realm = format!("fedctl-test-{}", fastrand::u32(..));
         let master = Server::new(
             None,
@@ -227,20 +241,8 @@ impl Server {
         subcommand: &str,
         extra: &[&str],
     ) -> assert_cmd::assert::Assert {
-        let mut command = common::fedctl();
-        command
-            .current_dir(workspace.dir.path())
-            .env("KEYCLOAK_USER", &self.user)
-            .env("KEYCLOAK_PASSWORD", &self.password)
-            .env_remove("KEYCLOAK_CLIENT_ID")
-            .env_remove("KEYCLOAK_CLIENT_SECRET")
-            .env_remove("KEYCLOAK_REALM")
-            .arg(subcommand)
-            .arg("--url")
-            .arg(&self.url)
-            .arg(workspace.records())
-            .args(extra);
-        command.assert()
+        let admin = (self.user.as_str(), self.password.as_str());
+        workspace.run_live(&self.url, admin, subcommand, extra)
     }
 }
 
@@ -441,6 +443,12 @@ fn assert_runbook_objects(server: &Server) {
 fn a_converged_realm_plans_no_changes_and_a_second_apply_writes_nothing() {
     let server = Server::sim();
     let workspace = runbook(&server);
+    // A confidential OIDC client too: binding its flow must not let Keycloak refill its
+    // (empty) web origins.
+    workspace.write_record(
+        "oidc-partner.yaml",
+        &oidc_record(&server.realm, "oidc-partner", "oidc-partner-users"),
+    );
     server.fedctl(&workspace, "apply", &["--yes"]).success();
     server.sim_ref().reset_counts();
     server

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What fedctl needs to address a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,20 @@ pub struct ClientIds {
     /// A client PUT without `authorizationServicesEnabled` disables authorization services
     /// (keycloak-admin-api.md §2.2), so every PUT repeats the stored value.
     pub authorization: bool,
+    /// The stored values of [`REPEATED_ON_PUT`] (those known), which every PUT repeats.
+    pub repeated: Map<String, Value>,
+}
+
+/// Client fields a PUT must repeat, because Keycloak changes them when a PUT omits them
+/// (seen against real servers): empty `webOrigins` are filled from the redirect URIs (26.4.7,
+/// 26.7.3), and `frontchannelLogout` becomes false (26.4.7).
+pub const REPEATED_ON_PUT: [&str; 2] = ["webOrigins", "frontchannelLogout"];
+
+/// The [`REPEATED_ON_PUT`] fields `object` has.
+pub fn repeated_fields<'v>(object: impl Fn(&str) -> Option<&'v Value>) -> Map<String, Value> {
+    (REPEATED_ON_PUT.iter())
+        .filter_map(|key| Some(((*key).to_owned(), object(key)?.clone())))
+        .collect()
 }
 
 impl ClientIds {
@@ -23,6 +37,7 @@ impl ClientIds {
                 .get("authorizationServicesEnabled")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            repeated: repeated_fields(|key| client.get(key)),
         })
     }
 }
@@ -127,6 +142,7 @@ mod tests {
     fn collects_ids_from_an_export() {
         let export = json!({
             "clients": [{"id": "c1", "clientId": "app", "authorizationServicesEnabled": true,
+                         "webOrigins": [],
                          "protocolMappers": [{"id": "m1", "name": "email"}]}],
             "roles": {"client": {"app": [{"id": "r1", "name": "access"}]}},
             "groups": [{"id": "g1", "name": "a", "subGroups": [{"id": "g2", "name": "b"}]}],
@@ -137,7 +153,8 @@ mod tests {
             ids.clients["app"],
             ClientIds {
                 uuid: "c1".into(),
-                authorization: true
+                authorization: true,
+                repeated: Map::from_iter([("webOrigins".to_owned(), json!([]))]),
             }
         );
         assert_eq!(ids.roles[&("app".into(), "access".into())], "r1");

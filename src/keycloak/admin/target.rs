@@ -14,7 +14,7 @@ use super::client::AdminClient;
 use super::connection::Connection;
 use super::error::ApiError;
 use super::flows::Template;
-use super::ids::{ClientIds, Ids};
+use super::ids::{ClientIds, Ids, repeated_fields};
 use super::observe;
 use crate::keycloak::realm_json as rj;
 use crate::reconcile::Operation;
@@ -497,6 +497,7 @@ impl KeycloakTarget {
             let ids = ClientIds {
                 uuid,
                 authorization: false,
+                repeated: repeated_fields(|key| fields.get(key)),
             };
             self.ids().clients.insert(client_id.to_owned(), ids);
         }
@@ -509,7 +510,8 @@ impl KeycloakTarget {
     }
 
     /// A merging PUT that never carries `protocolMappers` (they would be fully synced) and
-    /// always repeats `authorizationServicesEnabled` (omitting it disables them).
+    /// always repeats `authorizationServicesEnabled` (omitting it disables them) and the
+    /// other fields Keycloak changes when they are omitted (`ids::REPEATED_ON_PUT`).
     async fn put_client(
         &self,
         client_id: &str,
@@ -521,9 +523,15 @@ impl KeycloakTarget {
             "authorizationServicesEnabled".into(),
             json!(client.authorization),
         );
+        let mut repeated = client.repeated;
+        repeated.extend(repeated_fields(|key| body.get(key)));
+        body.extend(repeated.clone());
         self.client
             .put(&["clients", &client.uuid], &Value::Object(body))
             .await?;
+        if let Some(stored) = self.ids().clients.get_mut(client_id) {
+            stored.repeated = repeated;
+        }
         Ok(())
     }
 

@@ -1,14 +1,18 @@
-// Runs the official @keycloak/keycloak-admin-client against kc-sim with the
-// calls its own test suite makes (auth, realms, clients, mappers, roles,
-// groups, users, role mappings, identity providers, flows, partial import/export).
+// Runs the official @keycloak/keycloak-admin-client against kc-sim, or a real
+// Keycloak, with the calls its own test suite makes (auth, realms, clients,
+// mappers, roles, groups, users, role mappings, identity providers, flows,
+// partial import/export). The same assertions hold for both: a step that fails
+// only on kc-sim is a kc-sim bug, one that fails on Keycloak is a bug here.
 //
-// Usage: KC_SIM_BIN=/path/to/kc-sim node compat.mjs   (or KC_SIM_URL=http://host:port)
+// Usage: KC_SIM_BIN=/path/to/kc-sim node compat.mjs
+//        KC_URL=http://host:port KC_ADMIN_USER=… KC_ADMIN_PASSWORD=… node compat.mjs
+// (KC_URL: a running server, kc-sim or Keycloak; the admin defaults to kc-sim's admin/admin.)
 import KcAdminClient from "@keycloak/keycloak-admin-client";
 import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 
 async function startSimulator() {
-  if (process.env.KC_SIM_URL) return { url: process.env.KC_SIM_URL, stop() {} };
+  if (process.env.KC_URL) return { url: process.env.KC_URL, stop() {} };
   const bin = process.env.KC_SIM_BIN ?? new URL("../../../target/debug/kc-sim", import.meta.url).pathname;
   const child = spawn(bin, ["--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
   const url = await new Promise((resolve, reject) => {
@@ -35,19 +39,22 @@ async function step(name, fn) {
 
 const sim = await startSimulator();
 const kc = new KcAdminClient({ baseUrl: sim.url, realmName: "master" });
+// A realm of its own, so that runs against a shared server never meet.
+const realmName = `compat-${Math.random().toString(36).slice(2, 10)}`;
+const admin = { username: process.env.KC_ADMIN_USER ?? "admin", password: process.env.KC_ADMIN_PASSWORD ?? "admin" };
 
 await step("auth (password grant, admin-cli)", () =>
-  kc.auth({ username: "admin", password: "admin", grantType: "password", clientId: "admin-cli" }));
+  kc.auth({ ...admin, grantType: "password", clientId: "admin-cli" }));
 
 await step("realms: create, findOne, update, keys", async () => {
-  const { realmName } = await kc.realms.create({ realm: "compat", enabled: true });
-  assert.equal(realmName, "compat");
-  kc.setConfig({ realmName: "compat" });
-  const realm = await kc.realms.findOne({ realm: "compat" });
-  assert.equal(realm.realm, "compat");
-  await kc.realms.update({ realm: "compat" }, { displayName: "Compat" });
-  assert.equal((await kc.realms.findOne({ realm: "compat" })).displayName, "Compat");
-  const keys = await kc.realms.getKeys({ realm: "compat" });
+  const created = await kc.realms.create({ realm: realmName, enabled: true });
+  assert.equal(created.realmName, realmName);
+  kc.setConfig({ realmName });
+  const realm = await kc.realms.findOne({ realm: realmName });
+  assert.equal(realm.realm, realmName);
+  await kc.realms.update({ realm: realmName }, { displayName: "Compat" });
+  assert.equal((await kc.realms.findOne({ realm: realmName })).displayName, "Compat");
+  const keys = await kc.realms.getKeys({ realm: realmName });
   assert.ok(keys.active.RS256);
   assert.equal(await kc.realms.findOne({ realm: "nope" }), null);
 });
@@ -163,16 +170,16 @@ await step("authentication flows: copy, executions, sub-flows, configs", async (
 });
 
 await step("partial export and import", async () => {
-  const exported = await kc.realms.export({ realm: "compat", exportClients: true, exportGroupsAndRoles: true });
+  const exported = await kc.realms.export({ realm: realmName, exportClients: true, exportGroupsAndRoles: true });
   assert.ok(exported.clients.find((c) => c.clientId === "app"));
-  const result = await kc.realms.partialImport({ realm: "compat", rep: { ifResourceExists: "SKIP", clients: [{ clientId: "app" }, { clientId: "new" }] } });
+  const result = await kc.realms.partialImport({ realm: realmName, rep: { ifResourceExists: "SKIP", clients: [{ clientId: "app" }, { clientId: "new" }] } });
   assert.equal(result.added, 1);
   assert.equal(result.skipped, 1);
 });
 
 await step("cleanup: delete client and realm", async () => {
   await kc.clients.del({ id: clientId });
-  await kc.realms.del({ realm: "compat" });
+  await kc.realms.del({ realm: realmName });
 });
 
 sim.stop();

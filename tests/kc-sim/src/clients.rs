@@ -415,6 +415,20 @@ fn is_realm_client(realm: &Realm, c: &Client) -> bool {
 }
 
 /// The PUT merge of §2.2.
+/// An update that does not give `webOrigins` fills empty ones with the origins of the http(s)
+/// redirect URIs (keycloak-admin-api.md §2.2; seen on Keycloak 26.4.7 and 26.7.3).
+fn fill_web_origins(rep: &mut Obj) {
+    if !rep.strs("webOrigins").is_empty() {
+        return;
+    }
+    let origins: std::collections::BTreeSet<String> = (rep.strs("redirectUris").iter())
+        .filter(|uri| uri.starts_with("http"))
+        .filter_map(|uri| url::Url::parse(uri).ok())
+        .map(|uri| uri.origin().ascii_serialization())
+        .collect();
+    rep.insert("webOrigins".into(), json!(origins));
+}
+
 pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
     if let Some(new_id) = body.str("clientId")
         && realm
@@ -440,6 +454,9 @@ pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
         if let Some(v) = body.get(k).filter(|v| !v.is_null()) {
             rep.insert(k.into(), v.clone());
         }
+    }
+    if body.get("webOrigins").is_none_or(Value::is_null) {
+        fill_web_origins(rep);
     }
     for k in ["attributes", "authenticationFlowBindingOverrides"] {
         if let Some(given) = body.obj(k) {
