@@ -5,7 +5,7 @@ use kc_sim::Simulator;
 use std::path::PathBuf;
 
 fn fixtures() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keycloak");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keycloak");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -61,7 +61,7 @@ async fn every_fixture_loads_and_serves() {
 
 #[tokio::test]
 async fn imported_content_is_visible() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keycloak");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keycloak");
     let kc = Kc::with(
         Simulator::builder()
             .import_file(dir.join("kc26.5.5-saml-test-yo1000.json"))
@@ -100,7 +100,7 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn realm_export_can_be_posted() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/keycloak");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keycloak");
     let kc = Kc::start().await;
     let text = std::fs::read_to_string(dir.join("testrealm.json")).unwrap();
     let r = kc.raw(reqwest::Method::POST, "", &text).await;

@@ -123,7 +123,7 @@ async fn discovery_and_jwks() {
 async fn converter_reads_sp_metadata() {
     let kc = Kc::start().await;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/keycloak/client-descriptions_saml-entity-descriptor.xml");
+        .join("../fixtures/keycloak/client-descriptions_saml-entity-descriptor.xml");
     let xml = std::fs::read_to_string(path).unwrap();
     let r = kc
         .http
