@@ -10,20 +10,16 @@ use super::apply::ApplyReport;
 use super::plan::{Action, Change, FieldChange, ObjectRef, Plan, Summary};
 use crate::printable::printable;
 
-/// Text rendering, one section per record (in the order records first appear in the plan;
-/// within a record, execution order). `colour` marks the action symbols with ANSI colours:
+/// Text rendering, one section per record (records by name, so a plan reads the same
+/// whatever phase each record's first change falls in; within a record, execution order). `colour` marks the action symbols with ANSI colours:
 /// only for a terminal, decided by the caller. Names from outside (records, objects) are
 /// escaped with [`printable`], so a file name cannot drive the terminal. Certificates are
 /// summarised, never dumped; fedctl manages no secrets, so nothing secret can appear here.
 pub fn text(plan: &Plan, header: &str, colour: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", printable(header));
-    let mut records: Vec<&str> = Vec::new();
-    for change in &plan.changes {
-        if !records.contains(&change.record.as_str()) {
-            records.push(&change.record);
-        }
-    }
+    let records: std::collections::BTreeSet<&str> =
+        plan.changes.iter().map(|c| c.record.as_str()).collect();
     for record in records {
         let _ = writeln!(out, "\n{}:", printable(record));
         for change in plan.changes.iter().filter(|c| c.record == record) {
