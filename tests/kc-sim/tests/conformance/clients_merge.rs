@@ -260,7 +260,10 @@ async fn service_account_follows_the_flag() {
             .status,
         400
     );
-    assert!(kc.sim.user("master", "service-account-app").is_none());
+    let users = kc
+        .get("/master/users?username=service-account-app&exact=true")
+        .await;
+    assert_eq!(users.body, json!([]));
 }
 
 #[tokio::test]

@@ -390,7 +390,9 @@ const DEBUG: &str = "For more on this error consult the server log at the debug 
 #[tokio::test]
 async fn versions_24_and_25_add_the_debug_description() {
     for v in [24, 25] {
-        let kc = Kc::version(v).await;
+        let Some(kc) = Kc::version(v).await else {
+            continue;
+        };
         let r = kc.get("/master/clients/nope").await;
         assert_eq!(
             r.body,
@@ -398,11 +400,12 @@ async fn versions_24_and_25_add_the_debug_description() {
             "version {v}"
         );
     }
-    let kc = Kc::version(23).await;
-    assert_eq!(
-        kc.get("/master/clients/nope").await.body,
-        json!({ "error": "Could not find client" })
-    );
+    if let Some(kc) = Kc::version(23).await {
+        assert_eq!(
+            kc.get("/master/clients/nope").await.body,
+            json!({ "error": "Could not find client" })
+        );
+    }
 }
 
 #[tokio::test]
@@ -420,9 +423,12 @@ async fn forbidden_bodies_by_version() {
         (26, json!({ "error": "HTTP 403 Forbidden" })),
     ];
     for (v, want) in cases {
-        let kc = Kc::version(v).await;
-        kc.sim.add_user("master", "nobody", "pw");
-        let token = password_token(&kc.http, &kc.sim.url(), "master", "nobody", "pw").await;
+        let Some(kc) = Kc::version(v).await else {
+            continue;
+        };
+        let nobody = kc.add_user("master", "nobody").await;
+        kc.set_password("master", &nobody, "pw").await;
+        let token = kc.password_token("master", "nobody", "pw").await;
         let r = kc
             .call_as(&token, Method::GET, "/master/clients", None)
             .await;
@@ -530,7 +536,7 @@ async fn html_accept_gets_an_error_page() {
     let r = kc
         .http
         .get(kc.url("/admin/realms/master/clients/nope"))
-        .bearer_auth(&kc.token)
+        .bearer_auth(kc.token().await)
         .header("accept", "text/html")
         .send()
         .await
