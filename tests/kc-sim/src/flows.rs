@@ -330,6 +330,10 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
             get(|a: Admin| providers(a, Spi::ClientAuthenticator)),
         )
         .route(
+            &format!("{A}/form-providers"),
+            get(|a: Admin| providers(a, Spi::FormAuthenticator)),
+        )
+        .route(
             &format!("{A}/form-action-providers"),
             get(|a: Admin| providers(a, Spi::FormAction)),
         )
@@ -350,8 +354,11 @@ fn flow_by_id<'a>(realm: &'a Realm, id: &str) -> ApiResult<&'a Flow> {
 async fn list_flows(admin: Admin) -> ApiResult {
     admin.require(admin.view_realm())?;
     admin.read(|realm| {
-        let mut flows: Vec<&Flow> = realm.flows.values().filter(|f| f.top_level).collect();
-        flows.sort_by(|a, b| a.alias.cmp(&b.alias));
+        // Creation order; Keycloak hides the built-in `saml ecp` flow from the list.
+        let flows = realm
+            .flows
+            .values()
+            .filter(|f| f.top_level && f.alias != "saml ecp");
         Ok(json_list(
             flows.into_iter().map(|f| represent(realm, f)).collect(),
         ))
