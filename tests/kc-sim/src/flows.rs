@@ -431,9 +431,12 @@ async fn delete_flow(admin: Admin, Path((_, id)): Path<(String, String)>) -> Api
         if f.built_in {
             return Err(ApiError::bad_request("Can't delete built in flow"));
         }
-        // Inferred from KeycloakModelUtils.isFlowUsed: a bound flow cannot be deleted.
+        // A bound flow cannot be deleted; Keycloak's model refuses with an exception
+        // that reaches the global handler as a 500 (seen on Keycloak 26.7).
         if is_bound(realm, f) {
-            return Err(ApiError::bad_request("Cannot delete flow, it is used"));
+            return Err(ApiError::Server(
+                "Cannot remove authentication flow, it is currently in use".into(),
+            ));
         }
         remove_flow(realm, &id);
         Ok(no_content())

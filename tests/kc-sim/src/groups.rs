@@ -73,14 +73,17 @@ fn represent_filtered(
     render(&m, &GROUP)
 }
 
-/// A group as a user's membership lists it (`GET /users/{id}/groups`): id, name, path
-/// and an empty `subGroups`; the full form adds attributes and role names. Keycloak
+/// A group as a user's membership lists it (`GET /users/{id}/groups`): id, name, path,
+/// parent and an empty `subGroups`; the full form adds attributes and role names. Keycloak
 /// builds it without hierarchy or access data.
 pub fn represent_membership(realm: &Realm, g: &Group, brief: bool) -> Value {
     let mut m = Obj::new();
     m.insert("id".into(), json!(g.id));
     m.insert("name".into(), json!(g.name));
     m.insert("path".into(), json!(realm.group_path(&g.id)));
+    if let Some(p) = &g.parent {
+        m.insert("parentId".into(), json!(p));
+    }
     m.insert("subGroups".into(), json!([]));
     if !brief {
         m.insert("attributes".into(), Value::Object(g.attributes.clone()));

