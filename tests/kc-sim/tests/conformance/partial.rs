@@ -38,14 +38,9 @@ async fn export_masks_secrets_and_nests_groups() {
 async fn import_policies() {
     let kc = Kc::start().await;
     kc.client("master", "app").await;
-    // Keycloak's partial import needs group ids (without them it fails with a 500).
-    let (top, child) = (
-        uuid::Uuid::new_v4().to_string(),
-        uuid::Uuid::new_v4().to_string(),
-    );
     let body = |policy: &str| {
         json!({ "ifResourceExists": policy, "clients": [{ "clientId": "app", "protocol": "openid-connect" }, { "clientId": "new", "protocol": "openid-connect" }],
-            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "id": top, "name": "imported", "subGroups": [{ "id": child, "name": "child" }] }],
+            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "name": "imported", "path": "/imported", "subGroups": [{ "name": "child", "path": "/imported/child" }] }],
             "extra": "ignored" })
     };
     let r = kc.post("/master/partialImport", body("FAIL")).await;
@@ -78,4 +73,20 @@ async fn import_policies() {
         .map(|x| x["resourceType"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["CLIENT", "CLIENT", "REALM_ROLE", "GROUP"]);
+}
+
+#[tokio::test]
+async fn a_group_without_path_is_a_server_error() {
+    let kc = Kc::start().await;
+    let body = json!({ "ifResourceExists": "SKIP", "groups": [{ "name": "loose" }] });
+    let r = kc.post("/master/partialImport", body).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            500,
+            json!({ "error": "unknown_error", "error_description": "For more on this error consult the server log." })
+        )
+    );
+    let r = kc.get("/master/group-by-path/loose").await;
+    assert_eq!(r.status, 404, "nothing imported");
 }
