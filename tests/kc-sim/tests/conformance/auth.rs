@@ -359,3 +359,62 @@ async fn server_info_reports_the_simulated_version() {
     let body = kc.get_admin("/admin/serverinfo").await.body;
     assert_eq!(body["systemInfo"]["version"], "24.0.5");
 }
+
+#[tokio::test]
+async fn scope_is_honoured_and_openid_brings_an_id_token() {
+    let kc = Kc::start().await;
+    let form = |scope: &'static str| {
+        [
+            ("grant_type", "password"),
+            ("client_id", "admin-cli"),
+            ("username", "admin"),
+            ("password", "admin"),
+            ("scope", scope),
+        ]
+    };
+    let plain = kc.token_request("master", &form("")).await;
+    assert_eq!(plain.body["scope"], "profile email");
+    assert!(plain.body.get("id_token").is_none());
+    let r = kc.token_request("master", &form("openid")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["scope"], "openid profile email");
+    let decode = |t: &str| -> serde_json::Value {
+        let part = t.split('.').nth(1).unwrap();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let access = decode(r.body["access_token"].as_str().unwrap());
+    assert_eq!(access["scope"], "openid profile email");
+    let id = decode(r.body["id_token"].as_str().unwrap());
+    assert_eq!(
+        (id["typ"].clone(), id["aud"].clone(), id["azp"].clone()),
+        (json!("ID"), json!("admin-cli"), json!("admin-cli"))
+    );
+    assert_eq!(
+        (id["iss"].clone(), id["sub"].clone()),
+        (access["iss"].clone(), access["sub"].clone())
+    );
+    assert_eq!(id["preferred_username"], "admin");
+    assert!(id["at_hash"].is_string());
+    // A refresh keeps the scope, and so the ID token.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "admin-cli"),
+        ("refresh_token", r.body["refresh_token"].as_str().unwrap()),
+    ];
+    let again = kc.token_request("master", &refresh).await;
+    assert_eq!(again.body["scope"], "openid profile email");
+    assert!(again.body["id_token"].is_string());
+    let bad = kc.token_request("master", &form("openid nope")).await;
+    assert_eq!(
+        (bad.status, bad.body),
+        (
+            400,
+            json!({ "error": "invalid_scope", "error_description": "Invalid scopes: openid nope" })
+        )
+    );
+}
