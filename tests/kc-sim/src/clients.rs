@@ -168,7 +168,7 @@ pub fn create(realm: &mut Realm, mut body: Obj) -> ApiResult<String> {
     }
     let id = body.str("id").map(str::to_string).unwrap_or_else(new_id);
     if realm.clients.contains_key(&id) {
-        return Err(ApiError::ModelDuplicate);
+        return Err(ApiError::ModelDuplicate(DUPLICATE));
     }
     let mappers = body.remove("protocolMappers");
     let default_names = body.remove("defaultClientScopes").map(|v| strings(&v));
@@ -415,6 +415,9 @@ fn is_realm_client(realm: &Realm, c: &Client) -> bool {
 }
 
 /// The PUT merge of §2.2.
+/// The message of a `ModelDuplicateException` raised by a database constraint.
+const DUPLICATE: &str = "Duplicate resource error";
+
 pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
     if let Some(new_id) = body.str("clientId")
         && realm
@@ -422,7 +425,8 @@ pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
             .values()
             .any(|c| c.id != id && c.client_id() == new_id)
     {
-        return Err(ApiError::conflict("Client already exists"));
+        // The database's unique constraint refuses it (seen on Keycloak 26.7).
+        return Err(ApiError::ModelDuplicate(DUPLICATE));
     }
     validate_overrides(realm, body.obj("authenticationFlowBindingOverrides"))?;
     let client = realm

@@ -37,7 +37,10 @@ async fn duplicate_client_id_on_rename() {
         .await;
     assert_eq!(
         (r.status, r.body),
-        (409, json!({ "errorMessage": "Client already exists" }))
+        (
+            409,
+            json!({ "error": "conflict", "error_description": "Duplicate resource error" })
+        )
     );
 }
 
@@ -90,7 +93,10 @@ async fn duplicate_in_add_models_reaches_the_global_handler() {
         .await;
     assert_eq!(
         (r.status, r.body),
-        (409, json!({ "error": "unknown_error" }))
+        (
+            409,
+            json!({ "error": "conflict", "error_description": "Protocol mapper name must be unique per protocol" })
+        )
     );
     // One transaction: nothing was added.
     let list = kc

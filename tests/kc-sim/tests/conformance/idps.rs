@@ -82,7 +82,7 @@ async fn validation_rules() {
         (r.status, r.body),
         (
             400,
-            json!({ "errorMessage": "Invalid identity provider id [nope" })
+            json!({ "errorMessage": "Invalid identity provider id [nope]" })
         )
     );
     let mut http = idp();
