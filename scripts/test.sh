@@ -18,7 +18,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-cargo test --workspace --locked --no-fail-fast "$@"
+# The simulator's own run: KC_CONFORMANCE_URL only selects the real server below.
+env -u KC_CONFORMANCE_URL cargo test --workspace --locked --no-fail-fast "$@"
+
+# Differential conformance: kc-sim's conformance tests, unchanged, against a real Keycloak
+# (KC_CONFORMANCE_URL, admin KC_CONFORMANCE_USER/KC_CONFORMANCE_PASSWORD, default admin/admin).
+if [ -n "${KC_CONFORMANCE_URL:-}" ]; then
+  cargo test --locked -p kc-sim --test conformance -- --test-threads=4
+else
+  echo "KC_CONFORMANCE_URL not set: skipping kc-sim's conformance run against a real Keycloak" >&2
+fi
 
 # The simulator must satisfy Keycloak's official admin client, not only our own tests.
 if command -v npm >/dev/null; then

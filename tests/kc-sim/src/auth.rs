@@ -209,8 +209,9 @@ fn password_grant(
         })
         .filter(|u| u.password.as_deref() == Some(password) && !password.is_empty())
         .ok_or_else(|| {
+            // 400 as RFC 6749 §5.2 asks (seen on Keycloak 26.7; earlier versions said 401).
             oauth(
-                StatusCode::UNAUTHORIZED,
+                StatusCode::BAD_REQUEST,
                 "invalid_grant",
                 "Invalid user credentials",
             )

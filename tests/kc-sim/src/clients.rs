@@ -415,6 +415,26 @@ fn is_realm_client(realm: &Realm, c: &Client) -> bool {
 }
 
 /// The PUT merge of §2.2.
+/// Client attributes Keycloak 26 lets `q` search by default (the rest needs the
+/// client provider's `searchableAttributes` setting; seen on 26.7).
+const SEARCHABLE: &[&str] = &["saml_idp_initiated_sso_url_name"];
+
+fn refuse_unsearchable(wanted: &[(String, String)], version: u8) -> ApiResult<()> {
+    let refused: Vec<&str> = wanted
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| version >= 26 && !SEARCHABLE.contains(k))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::OAuth(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("Attributes [{}] not allowed for search", refused.join(", ")),
+    ))
+}
+
 /// The message of a `ModelDuplicateException` raised by a database constraint.
 const DUPLICATE: &str = "Duplicate resource error";
 
@@ -559,6 +579,7 @@ async fn list(admin: Admin, q: Query) -> ApiResult {
             .filter(|s| !s.is_empty());
         let selected: Vec<&Client> = if let Some(query) = q.get("q") {
             let wanted = parse_attribute_query(query);
+            refuse_unsearchable(&wanted, version)?;
             page.apply(clients.into_iter().filter(|c| {
                 let attrs = c.rep.obj("attributes");
                 wanted

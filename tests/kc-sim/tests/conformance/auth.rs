@@ -75,7 +75,7 @@ async fn token_response_shape_and_errors() {
     assert_eq!(
         (bad.status, bad.body),
         (
-            401,
+            400,
             json!({ "error": "invalid_grant", "error_description": "Invalid user credentials" })
         )
     );
