@@ -10,7 +10,8 @@ use crate::commands;
 #[derive(Debug, Parser)]
 #[command(
     name = "fedctl",
-    version,
+    // The package version and the git commit it was built from (build.rs).
+    version = env!("FEDCTL_VERSION"),
     about = "Keep SAML and OIDC federations with partner applications as code, reconciled against Keycloak",
     propagate_version = true
 )]
@@ -26,14 +27,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check federation records and report every problem with its file, line and field.
+    #[command(after_help = examples::VALIDATE)]
     Validate(commands::validate::Args),
     /// Show what apply would change in the identity provider.
+    #[command(after_help = examples::PLAN)]
     Plan(commands::plan::Args),
     /// Make the identity provider match the records.
+    #[command(after_help = examples::APPLY)]
     Apply(commands::apply::Args),
     /// Scaffold a new federation record from templates/.
+    #[command(after_help = examples::NEW)]
     New(commands::new::Args),
     /// Access review: who can sign in to each partner application, as a sheet to sign off.
+    #[command(after_help = examples::REVIEW)]
     Review(commands::review::Args),
     /// Check the expiry of every certificate the federations depend on (monitoring-plugin
     /// exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
@@ -42,14 +48,69 @@ pub enum Command {
     /// hold come from a realm export (--realm-file) or a live Keycloak (--url, KEYCLOAK_URL or
     /// --target; read-only admin rights suffice: view-realm, view-clients,
     /// view-identity-providers). A source that cannot be read is reported (UNKNOWN) and the
-    /// others are still checked. Example, credentials in the environment:
-    ///
-    ///   fedctl certs federations/ --url https://idp.example.org --output prometheus
+    /// others are still checked.
+    #[command(after_help = examples::CERTS)]
     Certs(commands::certs::Args),
     /// Write what each partner needs from us: our IdP metadata (SAML; Keycloak's own
     /// descriptor from a live target, generated from the realm's keys for a realm file) and a
     /// handoff summary (Markdown and JSON) per outbound federation.
+    #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Print shell completions for fedctl, to be sourced by the shell.
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(commands::completions::Args),
+}
+
+/// The examples that end each subcommand's `--help`. Each line after the heading is a command
+/// line that parses (tested below), so the help cannot drift from the arguments.
+mod examples {
+    pub const VALIDATE: &str = "\
+Examples:
+  fedctl validate federations/
+  fedctl validate --offline federations/partner-example.yaml
+  fedctl validate --output json federations/";
+
+    pub const PLAN: &str = "\
+Examples:
+  fedctl plan federations/ --realm-file realm.json
+  fedctl plan federations/ --url https://idp.example.org --detailed-exitcode
+  fedctl plan federations/ --target prod --prune --output json";
+
+    pub const APPLY: &str = "\
+Examples:
+  fedctl apply federations/ --realm-file realm.json --yes
+  fedctl apply federations/ --url https://idp.example.org
+  fedctl apply federations/ --target prod --prune";
+
+    pub const NEW: &str = "\
+Examples:
+  fedctl new saml --partner acme
+  fedctl new oidc --partner acme --dir federations/
+  fedctl new saml --partner acme --inbound";
+
+    pub const REVIEW: &str = "\
+Examples:
+  fedctl review federations/ --realm-file realm.json --out review.md
+  fedctl review federations/ --url https://idp.example.org --output csv --out review.csv
+  fedctl review --mark-reviewed federations/partner-example.yaml";
+
+    pub const CERTS: &str = "\
+Examples:
+  fedctl certs federations/ --realm-file realm.json
+  fedctl certs federations/ --url https://idp.example.org --output prometheus
+  fedctl certs --metadata partner-aggregate.xml --warn 60d --critical 14d";
+
+    pub const EXPORT_METADATA: &str = "\
+Examples:
+  fedctl export-metadata federations/ --realm-file realm.json --out handoff/
+  fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
+  fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
+
+    pub const COMPLETIONS: &str = "\
+Examples:
+  fedctl completions bash > /etc/bash_completion.d/fedctl
+  fedctl completions zsh > ~/.zfunc/_fedctl
+  fedctl completions fish > ~/.config/fish/completions/fedctl.fish";
 }
 
 /// Exit status for a command line clap rejects. Help and version exit 0 and other commands
@@ -64,5 +125,56 @@ pub fn usage_exit_code(args: &[OsString], error: &clap::Error) -> u8 {
         3
     } else {
         u8::try_from(error.exit_code()).unwrap_or(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// The example lines of a subcommand's help: those after the `Examples:` heading.
+    fn examples(subcommand: &clap::Command) -> Vec<String> {
+        let help = subcommand.get_after_help().map(|h| h.to_string());
+        let help = help.unwrap_or_default();
+        let (_, lines) = help.split_once("Examples:\n").unwrap_or(("", ""));
+        lines.lines().map(|l| l.trim().to_owned()).collect()
+    }
+
+    #[test]
+    fn every_subcommand_help_ends_with_examples_that_parse() {
+        let cli = Cli::command();
+        for subcommand in cli.get_subcommands() {
+            let name = subcommand.get_name();
+            let examples = examples(subcommand);
+            assert!((2..=3).contains(&examples.len()), "{name}: {examples:?}");
+            for example in examples {
+                // Shell redirections are the shell's, not fedctl's.
+                let words: Vec<&str> = example
+                    .split_whitespace()
+                    .take_while(|w| *w != ">")
+                    .collect();
+                assert_eq!(words[..2], ["fedctl", name], "{example}");
+                if let Err(error) = Cli::try_parse_from(&words) {
+                    panic!("{example}: {error}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rendered_help_ends_with_the_examples() {
+        let mut cli = Cli::command();
+        let help = cli
+            .find_subcommand_mut("plan")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        let last = help.trim_end().lines().last().unwrap();
+        assert_eq!(
+            last.trim(),
+            "fedctl plan federations/ --target prod --prune --output json"
+        );
     }
 }

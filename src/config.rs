@@ -25,7 +25,7 @@ use crate::commands::args::TargetArgs;
 use crate::keycloak::admin::connection::{ENV_CLIENT_SECRET, ENV_PASSWORD};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::admin::{Connection, Credentials};
-use crate::target::{TargetError, check_realm};
+use crate::target::{TargetError, check_realm, check_realm_argument};
 
 /// Where fedctl looks for its configuration (`FEDCTL_CONFIG` overrides).
 pub const DEFAULT_PATH: &str = "fedctl.yaml";
@@ -87,6 +87,7 @@ pub fn live_connection(
     let Some(live) = live_target(args, env)? else {
         return Ok(None);
     };
+    check_realm_argument(args.realm.as_deref(), "the records are for", records_realm)?;
     let realm = live.realm_for(records_realm)?;
     check_realm(records_realm, &realm)?;
     live.connection(realm, env).map(Some)
@@ -183,23 +184,30 @@ fn credentials(
     named: &NamedTarget,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Credentials, TargetError> {
-    let secret_from = |variable: Option<&String>, default: &str| {
+    let secret_from = |variable: Option<&String>, default: &str, what: &'static str| {
         let variable = variable.map_or(default, String::as_str);
         env(variable)
             .filter(|v| !v.is_empty())
             .map(Secret::new)
-            .ok_or_else(|| TargetError::Auth(format!("environment variable {variable} is not set")))
+            .ok_or_else(|| TargetError::MissingCredential {
+                variable: variable.to_owned(),
+                what,
+            })
     };
     if let Some(client_id) = &named.client_id {
         return Ok(Credentials::ServiceAccount {
             client_id: client_id.clone(),
-            secret: secret_from(named.client_secret_env.as_ref(), ENV_CLIENT_SECRET)?,
+            secret: secret_from(
+                named.client_secret_env.as_ref(),
+                ENV_CLIENT_SECRET,
+                "client secret",
+            )?,
         });
     }
     if let Some(username) = &named.username {
         return Ok(Credentials::AdminUser {
             username: username.clone(),
-            password: secret_from(named.password_env.as_ref(), ENV_PASSWORD)?,
+            password: secret_from(named.password_env.as_ref(), ENV_PASSWORD, "password")?,
         });
     }
     Credentials::from_lookup(env)
@@ -260,10 +268,11 @@ mod tests {
             realm: realm.map(str::to_owned),
             ..args()
         };
-        assert!(matches!(
-            live_connection(&given(Some("a")), Some("b"), &env),
-            Err(TargetError::RealmMismatch { .. })
-        ));
+        let error = live_connection(&given(Some("a")), Some("b"), &env).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--realm asks for realm `a`, but the records are for realm `b`"
+        );
         let connection = live_connection(&given(None), Some("b"), &env).unwrap();
         assert_eq!(connection.unwrap().realm, "b");
         assert!(live_connection(&given(None), None, &env).is_err());
@@ -319,5 +328,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("known: prod"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_credential_variable_is_named_in_the_message_and_the_help() {
+        use miette::Diagnostic;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fedctl.yaml");
+        std::fs::write(
+            &path,
+            "targets:\n  sim:\n    url: http://localhost:8080\n    realm: demo\n    \
+             username: admin\n    password_env: SIM_PW\n",
+        )
+        .unwrap();
+        let args = TargetArgs {
+            target: Some("sim".into()),
+            ..args()
+        };
+        // The defaults are set, and must not be what the help points at.
+        let env = env(vec![
+            ("FEDCTL_CONFIG", path.display().to_string()),
+            ("KEYCLOAK_USER", "admin".into()),
+            ("KEYCLOAK_PASSWORD", "pw".into()),
+        ]);
+        let error = live_connection(&args, None, &env).unwrap_err();
+        let help = error.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(error.to_string().contains("SIM_PW"), "{error}");
+        assert!(help.contains("SIM_PW"), "{help}");
+        assert!(!help.contains("KEYCLOAK_"), "{help}");
     }
 }

@@ -87,11 +87,38 @@ pub enum TargetError {
     )]
     RealmMismatch { records: String, target: String },
 
+    #[error("--realm asks for realm `{asked}`, but {holder} realm `{held}`")]
+    #[diagnostic(
+        code(fedctl::realm_mismatch),
+        help(
+            "records name their realm in your_entity_id: leave out --realm (and KEYCLOAK_REALM), \
+             or point fedctl at the records and target of that realm"
+        )
+    )]
+    RealmArgument {
+        asked: String,
+        /// "the records are for", "realm file x.json holds".
+        holder: String,
+        held: String,
+    },
+
+    #[error("Keycloak at {server} has no realm `{realm}`")]
+    #[diagnostic(
+        code(fedctl::keycloak::no_realm),
+        help(
+            "fedctl never creates realms: create it in the admin console (Create realm), with \
+             `kcadm.sh create realms -s realm={realm} -s enabled=true`, or by importing a realm \
+             file (`kc.sh import --file FILE`); or check --realm and the records' your_entity_id"
+        )
+    )]
+    NoSuchRealm { server: String, realm: String },
+
     #[error("{object} does not exist in the realm")]
     #[diagnostic(code(fedctl::missing))]
     Missing { object: String },
 
-    #[error("Keycloak refused to {action}: HTTP {status}: {message}")]
+    /// `status` 0: Keycloak answered, but not in a way fedctl can use.
+    #[error("Keycloak refused {action}{}: {message}", http_status(*status))]
     #[diagnostic(code(fedctl::keycloak::refused))]
     Refused {
         action: String,
@@ -110,6 +137,18 @@ pub enum TargetError {
     #[diagnostic(code(fedctl::keycloak::unreachable))]
     Unreachable { url: String, reason: String },
 
+    /// A named target's credential variable (fedctl.yaml `password_env`, `client_secret_env`)
+    /// is not set; the help names that variable, not the defaults.
+    #[error("authentication to Keycloak failed: environment variable {variable} is not set")]
+    #[diagnostic(
+        code(fedctl::keycloak::auth),
+        help("set {variable}: the target in fedctl.yaml reads its {what} from it")
+    )]
+    MissingCredential {
+        variable: String,
+        what: &'static str,
+    },
+
     #[error("authentication to Keycloak failed: {0}")]
     #[diagnostic(
         code(fedctl::keycloak::auth),
@@ -122,6 +161,30 @@ pub enum TargetError {
     #[error("{0}")]
     #[diagnostic(code(fedctl::target::config))]
     Config(String),
+}
+
+fn http_status(status: u16) -> String {
+    match status {
+        0 => String::new(),
+        status => format!(" with HTTP {status}"),
+    }
+}
+
+/// `--realm` (or `KEYCLOAK_REALM`) must agree with what `holder` says about the realm it is
+/// for (`held`), when it says anything: the records, or a realm file.
+pub fn check_realm_argument(
+    asked: Option<&str>,
+    holder: &str,
+    held: Option<&str>,
+) -> Result<(), TargetError> {
+    match (asked, held) {
+        (Some(asked), Some(held)) if asked != held => Err(TargetError::RealmArgument {
+            asked: asked.to_owned(),
+            holder: holder.to_owned(),
+            held: held.to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Records name their realm (in `your_entity_id`); checked against the realm a target holds

@@ -698,10 +698,18 @@ fn the_text_report_is_sorted_by_days_left_without_colours_off_a_terminal() {
         .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(!text.contains('\x1b'), "{text}");
+    // Two realm keys serve both federations: each counted once.
     assert!(
-        text.starts_with("CERTS CRITICAL: 8 certificates: 1 expired, 1 critical, 1 warning, 5 ok"),
+        text.starts_with(
+            "CERTS CRITICAL: 6 certificates (8 uses): 1 expired, 1 critical, 1 warning, 3 ok"
+        ),
         "{text}"
     );
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 120),
+        "wider than 120 columns:\n{text}"
+    );
+    assert!(!text.contains("SHA-256"), "{text}");
     let days: Vec<i64> = text
         .lines()
         .skip_while(|l| !l.starts_with("STATUS"))
@@ -712,6 +720,24 @@ fn the_text_report_is_sorted_by_days_left_without_colours_off_a_terminal() {
     assert_eq!(days.len(), 8);
     assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
     assert_eq!(days[0], -30);
+
+    let wide = certs_at(&workspace, AS_OF, &["--wide"]).stdout;
+    let header = wide.lines().find(|l| l.starts_with("STATUS")).unwrap();
+    assert!(
+        header.contains("PARTNER") && header.contains("SHA-256"),
+        "{wide}"
+    );
+}
+
+#[test]
+fn timestamps_are_to_the_second() {
+    // "Now" has nanoseconds; the report does not.
+    let run = certs_at(
+        &single(20),
+        "2026-06-01T00:00:00.123456789Z",
+        &["--output", "json"],
+    );
+    assert_eq!(run.json()["as_of"], "2026-06-01T00:00:00Z");
 }
 
 #[test]

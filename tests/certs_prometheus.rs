@@ -317,3 +317,32 @@ fn the_systemd_units_run_the_check_hourly_into_the_textfile_directory() {
     assert!(timer.contains("OnCalendar=hourly"));
     assert!(timer.contains("WantedBy=timers.target"));
 }
+
+#[test]
+fn a_realm_keys_series_survive_its_deactivation() {
+    let workspace = workspace(
+        &[("outbound.yaml", &outbound_record("2030-01-01"))],
+        vec![],
+        vec![],
+    );
+    let key_series = |workspace: &common::Workspace| -> Vec<String> {
+        let run = certs(workspace, &["--output", "prometheus"]);
+        (samples(&run.stdout, "fedctl_cert_not_after_seconds").into_iter())
+            .filter(|l| l.contains(r#"source="realm-key""#))
+            .map(str::to_owned)
+            .collect()
+    };
+    let active = key_series(&workspace);
+    assert_eq!(active.len(), 2, "{active:?}");
+
+    // Every key provider made passive (still published, no longer signing).
+    let mut realm = workspace.realm_json();
+    let providers = realm["components"]["org.keycloak.keys.KeyProvider"]
+        .as_array_mut()
+        .unwrap();
+    for provider in providers {
+        provider["config"]["active"] = serde_json::json!(["false"]);
+    }
+    workspace.write_realm_json(&realm);
+    assert_eq!(key_series(&workspace), active);
+}

@@ -416,7 +416,7 @@ fn a_keycloak_that_cannot_be_read_is_a_source_down_and_the_records_are_still_che
         ("KEYCLOAK_AUTH_REALM", REALM),
     ];
     let (report, error) = down(&service_account, &[]);
-    assert!(error.contains("GET /keys: HTTP 403"), "{error}");
+    assert!(error.contains("GET /keys with HTTP 403"), "{error}");
     assert!(!report.to_string().contains("s3cret-never-printed"));
     // With view-realm too, the same account reads the realm.
     sim.grant_user_role(

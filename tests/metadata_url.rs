@@ -161,7 +161,44 @@ fn redirects_are_followed_over_https_but_never_to_plain_http() {
         stderr.contains("redirected to http://metadata.example.org/sp.xml"),
         "{stderr}"
     );
-    assert!(stderr.contains("plain http is refused"), "{stderr}");
+    assert!(
+        stderr.contains("an https fetch is never redirected to plain http"),
+        "{stderr}"
+    );
+
+    // Not to a plain http server on this machine either, even with --allow-insecure-http
+    // (which only lets URLs given as http through): the fetch began over https.
+    let plain = WebServer::http();
+    plain.route("/sp.xml", vec![Reply::ok(body(SP))]);
+    server.route(
+        "/to-localhost.xml",
+        vec![Reply::redirect(&plain.url("/sp.xml"))],
+    );
+    let to_localhost = workspace(&[(
+        "sp.yaml",
+        &record(
+            &realm,
+            "https://sp.example.com",
+            &server.url("/to-localhost.xml"),
+            "",
+        ),
+    )]);
+    let refused = validate(
+        &to_localhost,
+        &[
+            "--allow-expired-metadata",
+            "--allow-insecure-http",
+            "--ca-cert",
+            ca,
+        ],
+    );
+    let (_, stderr) = output(&refused);
+    refused.code(1);
+    assert!(
+        stderr.contains("an https fetch is never redirected to plain http"),
+        "{stderr}"
+    );
+    assert!(plain.requests().is_empty(), "{:?}", plain.requests());
 }
 
 #[test]

@@ -64,6 +64,39 @@ fn csv_rows() {
 }
 
 #[test]
+fn csv_has_a_row_for_every_federation_with_its_own_findings() {
+    let csv = stdout(&demo(&["--output", "csv"]).success());
+    let report = demo_json();
+    let federations = report["federations"].as_array().unwrap();
+    assert!(
+        federations.iter().any(|f| f["users"] == json!([])),
+        "the demo has a federation nobody can sign in to"
+    );
+    for f in federations {
+        let record = f["record"].as_str().unwrap();
+        let rows: Vec<&str> = (csv.lines())
+            .filter(|l| l.starts_with(&format!("{record},")))
+            .collect();
+        let users = f["users"].as_array().unwrap();
+        assert_eq!(rows.len(), users.len() + 1, "{record}:\n{csv}");
+        // The federation's row: empty user columns, its own findings last.
+        let listed = |name: &Value| users.iter().any(|u| u["username"] == *name);
+        let own: Vec<&str> = (f["findings"].as_array().unwrap().iter())
+            .filter(|finding| finding["user"].is_null() || !listed(&finding["user"]))
+            .map(|finding| finding["kind"].as_str().unwrap())
+            .collect();
+        assert!(
+            rows[0].ends_with(&format!(",,,,,,,,,,,,{}", own.join(";"))),
+            "{record}: {}",
+            rows[0]
+        );
+        if f["review"]["overdue"] == true {
+            assert!(own.contains(&"overdue"), "{record}");
+        }
+    }
+}
+
+#[test]
 fn json_report() {
     snapshot("demo.json", &stdout(&demo(&["--output", "json"]).success()));
 }

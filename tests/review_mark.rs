@@ -79,15 +79,28 @@ fn refuses_future_dates_and_invalid_records() {
 }
 
 #[test]
-fn date_and_mark_reviewed_go_together() {
+fn date_needs_mark_reviewed() {
     let mut command = fedctl();
     command
         .args(["review", "--date", "2025-01-01"])
         .assert()
         .code(2);
-    let mut command = fedctl();
-    command
-        .args(["review", "--mark-reviewed", "x.yaml"])
+}
+
+#[test]
+fn without_a_date_the_review_is_recorded_today() {
+    let original = runbook_record("demo");
+    let (_dir, path) = record_file(&original);
+    // --as-of is "today" for fedctl, so the default is pinned.
+    fedctl()
+        .args(["review", "--as-of", "2025-07-01", "--mark-reviewed"])
+        .arg(&path)
         .assert()
-        .code(2);
+        .success()
+        .stderr(predicate::str::contains("last_reviewed set to 2025-07-01"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("    last_reviewed: \"2025-07-01\"\n")
+    );
 }

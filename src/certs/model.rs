@@ -284,6 +284,22 @@ impl CheckedCertificate {
     pub fn not_after(&self) -> Option<OffsetDateTime> {
         self.found.evidence.not_after()
     }
+
+    /// What makes two findings the same certificate: its fingerprint (a realm key is found
+    /// once per federation that relies on it); findings without one are each their own.
+    pub fn identity(&self) -> String {
+        let found = &self.found;
+        match &found.evidence {
+            Evidence::Certificate(cert) => cert.sha256_fingerprint.clone(),
+            Evidence::Unreadable(_) | Evidence::StatedExpiry(_) => format!(
+                "{}\0{}\0{}\0{}",
+                found.federation.as_deref().unwrap_or_default(),
+                found.source.as_str(),
+                found.location,
+                found.usage.as_str()
+            ),
+        }
+    }
 }
 
 /// A metadata validUntil with its verdict.

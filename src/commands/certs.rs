@@ -65,6 +65,19 @@ pub struct Args {
     /// collector: a `*.prom` file in its --collector.textfile.directory).
     #[arg(long, value_name = "PATH")]
     pub prometheus_file: Option<PathBuf>,
+
+    /// Text report: every column (partner, SHA-256) in full, however wide. By default the
+    /// table fits 120 columns; `--output json` has every detail.
+    #[arg(long)]
+    pub wide: bool,
+}
+
+fn layout(wide: bool) -> render::text::Layout {
+    if wide {
+        render::text::Layout::Wide
+    } else {
+        render::text::Layout::Narrow
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,7 +142,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let report = crate::certs::evaluate(inventory, thresholds, as_of);
 
     let stdout = match args.output {
-        Output::Text => render::text::render(&report, use_color()),
+        Output::Text => render::text::render(&report, use_color(), layout(args.wide)),
         Output::Json => render::json::render(&report),
         Output::Prometheus => render::prometheus::render(&report),
     };

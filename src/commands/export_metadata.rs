@@ -24,10 +24,12 @@ use self::handoff::ClientSecret;
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
+use crate::desired;
 use crate::error::Error;
 use crate::fsutil::{self, Mode, WriteError};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
+use crate::printable::printable;
 use crate::profile::AttributeProfile;
 use crate::record::{Direction, Federation, LoadedRecord, Protocol};
 use crate::saml::{self, Contact, DescriptorError, Entity, SigningKey};
@@ -82,6 +84,16 @@ pub enum ExportError {
     #[diagnostic(code(fedctl::export::entity_id))]
     NoRealm { record: String, entity_id: String },
 
+    #[error("realm file {} not found", path.display())]
+    #[diagnostic(
+        code(fedctl::export::no_realm_file),
+        help(
+            "export-metadata reads an existing realm: export it with `kc.sh export --realm NAME \
+             --file FILE`, or create it with `fedctl apply --realm-file FILE`"
+        )
+    )]
+    RealmFileNotFound { path: PathBuf },
+
     #[error("cannot read the realm's keys")]
     #[diagnostic(code(fedctl::export::keys))]
     Keys(#[from] KeysError),
@@ -124,13 +136,21 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     if outbound.is_empty() {
         return Err(ExportError::NothingToExport.into());
     }
+    // open_target starts a new realm for a missing file (apply writes it); there is nothing
+    // to export from one.
+    if let Some(path) = &args.target.realm_file
+        && !path.exists()
+    {
+        return Err(ExportError::RealmFileNotFound { path: path.clone() }.into());
+    }
     let target = open_target(&args.target, records_realm(&set).as_deref())?;
     let ours = OurSide::read(&target, &Wanted::of(&outbound, args.show_secret))?;
     let mut files = Vec::new();
-    for record in outbound {
+    for record in &outbound {
         files.extend(export_record(record, &set.profile, &ours)?);
     }
     write_all(&args.out, &files)?;
+    warn_about(&outbound, &ours, &target.describe());
     println!("Wrote {} files to {}:", files.len(), args.out.display());
     for file in &files {
         println!("  {}", args.out.join(&file.name).display());
@@ -138,10 +158,39 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     Ok(Exit::SUCCESS)
 }
 
+/// Warnings on stderr for what the files cannot fix: a record whose client is not in the
+/// realm (the handoff describes a federation that does not work yet), and a secret
+/// `--show-secret` asked for that was not written.
+fn warn_about(records: &[&LoadedRecord], ours: &OurSide, target: &str) {
+    for record in records {
+        let federation = &record.record.federation;
+        if let Some(client_id) = desired::client_id(federation)
+            && ours.absent_clients.contains(client_id)
+        {
+            eprintln!(
+                "warning: {}: client {} is not in {target}: the partner is handed a federation \
+                 that does not work until `fedctl apply` creates it",
+                record.id,
+                printable(client_id)
+            );
+        }
+        if let Some(Err(reason)) = secret_client_id(federation).and_then(|id| ours.secrets.get(id))
+        {
+            eprintln!(
+                "warning: {}: --show-secret: no secret file written: {reason}",
+                record.id
+            );
+        }
+    }
+}
+
 /// What the records need from the target, so it is read for that and nothing else.
 struct Wanted {
     /// Our IdP descriptor, for SAML federations.
     descriptor: bool,
+    /// The clientIds of the records, to warn about those not in the realm (realm files;
+    /// live, only the clients looked up for their secrets: see `live::read`).
+    clients: BTreeSet<String>,
     /// The clientIds whose secrets `--show-secret` asks for.
     secrets: BTreeSet<String>,
 }
@@ -151,6 +200,10 @@ impl Wanted {
         let federations = || records.iter().map(|r| &r.record.federation);
         Wanted {
             descriptor: federations().any(|f| f.protocol == Protocol::Saml),
+            clients: federations()
+                .filter_map(desired::client_id)
+                .map(str::to_owned)
+                .collect(),
             secrets: federations()
                 .filter(|_| show_secret)
                 .filter_map(secret_client_id)
@@ -170,6 +223,8 @@ struct OurSide {
     realm: String,
     /// Our IdP descriptor, read when a SAML federation wants it.
     descriptor: Option<Descriptor>,
+    /// The records' clientIds that the realm does not have.
+    absent_clients: BTreeSet<String>,
     secrets: Secrets,
 }
 
@@ -214,7 +269,7 @@ impl OurSide {
     fn read(target: &AnyTarget, wanted: &Wanted) -> Result<OurSide, Error> {
         let describe = target.describe();
         let realm = target.realm().to_owned();
-        let (descriptor, secrets) = match target {
+        let (descriptor, absent_clients, secrets) = match target {
             AnyTarget::File(file) => {
                 let document = file.document();
                 let descriptor = wanted
@@ -222,10 +277,14 @@ impl OurSide {
                     .then(|| generated_descriptor(&document, &describe, &realm))
                     .transpose()?;
                 let clients = document.get("clients").and_then(Value::as_array);
+                let absent = (wanted.clients.iter())
+                    .filter(|id| exported_client(clients, id).is_none())
+                    .cloned()
+                    .collect();
                 let secrets = (wanted.secrets.iter())
                     .map(|id| (id.clone(), exported_secret(clients, id, &describe)))
                     .collect();
-                (descriptor, secrets)
+                (descriptor, absent, secrets)
             }
             AnyTarget::Keycloak(keycloak) => {
                 block_on(live::read(keycloak.client(), wanted, &describe))
@@ -235,6 +294,7 @@ impl OurSide {
         Ok(OurSide {
             realm,
             descriptor,
+            absent_clients,
             secrets,
         })
     }
@@ -265,15 +325,20 @@ fn missing_client(client_id: &str, target: &str) -> String {
     format!("client {client_id} does not exist in {target} yet (run apply first)")
 }
 
+/// The client `client_id` of a realm export's clients.
+fn exported_client<'a>(clients: Option<&'a Vec<Value>>, client_id: &str) -> Option<&'a Value> {
+    (clients.into_iter().flatten())
+        .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
+}
+
 /// A client's secret as a realm export holds it, or why it cannot be had.
 fn exported_secret(
     clients: Option<&Vec<Value>>,
     client_id: &str,
     target: &str,
 ) -> Result<Secret, String> {
-    let client = (clients.into_iter().flatten())
-        .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
-        .ok_or_else(|| missing_client(client_id, target))?;
+    let client =
+        exported_client(clients, client_id).ok_or_else(|| missing_client(client_id, target))?;
     match client.get("secret").and_then(Value::as_str) {
         // Keycloak masks secrets in exports; the mask is not the secret.
         Some(secret) if !secret.is_empty() && secret.chars().any(|c| c != '*') => {

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod args;
 pub mod certs;
+pub mod completions;
 pub mod export_metadata;
 pub mod new;
 pub mod pipeline;
@@ -31,5 +32,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Certs(args) => certs::run(&args),
         Command::Review(args) => review::run(&args),
         Command::ExportMetadata(args) => export_metadata::run(&args),
+        Command::Completions(args) => Ok(completions::run(&args)),
     }
 }

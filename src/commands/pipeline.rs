@@ -13,7 +13,7 @@ use crate::metadata_source;
 use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
-use crate::target::{Scope, Target, TargetError, check_realm};
+use crate::target::{Scope, Target, TargetError, check_realm, check_realm_argument};
 
 /// Runs async target code from the synchronous CLI. One thread is enough: requests overlap
 /// through async concurrency, not threads. One runtime for the whole process, so the HTTP
@@ -86,11 +86,14 @@ pub fn records_realm(records: &RecordSet) -> Option<String> {
 pub fn open_target(args: &TargetArgs, records_realm: Option<&str>) -> Result<AnyTarget, Error> {
     let realm = args.realm.as_deref().or(records_realm);
     if let Some(path) = &args.realm_file {
+        check_realm_argument(args.realm.as_deref(), "the records are for", records_realm)?;
         let target = match realm {
             Some(realm) => RealmFile::open_or_create(path, realm)?,
             None => RealmFile::open(path)?,
         };
-        check_realm(realm, target.realm())?;
+        let holds = format!("{} holds", target.describe());
+        check_realm_argument(args.realm.as_deref(), &holds, Some(target.realm()))?;
+        check_realm(records_realm, target.realm())?;
         return Ok(AnyTarget::File(target));
     }
     let env = |name: &str| std::env::var(name).ok();

@@ -39,24 +39,25 @@ pub struct Args {
     pub fail_on: Vec<FindingKind>,
 
     /// Record a completed review: set access_control.last_reviewed in this record file to
-    /// --date, changing nothing else in the file.
+    /// --date (default: today), changing nothing else in the file.
     #[arg(
         long,
         value_name = "PATH",
-        requires = "date",
         conflicts_with_all = ["paths", "realm_file", "out", "fail_on"]
     )]
     pub mark_reviewed: Option<PathBuf>,
 
-    /// Date the review was completed (YYYY-MM-DD); not after today.
+    /// Date the review was completed (YYYY-MM-DD); not after today [default: today, or
+    /// --as-of].
     #[arg(long, value_name = "DATE", requires = "mark_reviewed")]
     pub date: Option<IsoDate>,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let today = args.as_of.unwrap_or_else(today);
-    if let (Some(path), Some(date)) = (&args.mark_reviewed, args.date) {
-        return mark_reviewed(path, date, today, &args.records);
+    if let Some(path) = &args.mark_reviewed {
+        // A review is usually recorded the day it is signed.
+        return mark_reviewed(path, args.date.unwrap_or(today), today, &args.records);
     }
     let set = record::load(&args.records)?;
     let subjects: Vec<Subject<'_>> = set

@@ -1,6 +1,8 @@
 //! Fetching partner metadata from an https URL, under the same TLS rules as the admin client
 //! ([`crate::http`]). Unlike the admin client it follows redirects (metadata often moves to a
-//! CDN), but only to URLs the same rules accept, since no credential travels with it.
+//! CDN), but only to URLs the same rules accept, since no credential travels with it — and a
+//! fetch that was https never continues over plain http, whatever `--allow-insecure-http`
+//! allows for URLs given as http: the user asked for a protected transfer.
 //! Transient failures (429, 5xx, transport errors) are retried with the admin client's policy.
 
 use std::path::PathBuf;
@@ -50,6 +52,13 @@ impl Fetcher {
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if attempt.url().scheme() != "https"
+                && attempt.previous().iter().any(|url| url.scheme() == "https")
+            {
+                let to = attempt.url().to_string();
+                attempt.error(format!(
+                    "redirected to {to}: an https fetch is never redirected to plain http"
+                ))
             } else if let Err(refused) = http::check_scheme(attempt.url(), allow_insecure_http) {
                 let to = attempt.url().to_string();
                 attempt.error(format!("redirected to {to}: {refused}"))

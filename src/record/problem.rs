@@ -272,7 +272,8 @@ impl Diagnostic for RecordErrors {
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(
-            "fix the problems above; `fedctl validate` checks again",
+            // The problems are rendered after this line, so it must not say "above".
+            "each problem below names its file, line and field; `fedctl validate` checks again",
         ))
     }
 

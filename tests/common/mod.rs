@@ -135,6 +135,31 @@ impl Workspace {
         .unwrap();
     }
 
+    /// `fedctl <subcommand> --url URL federations/ <extra…>` in the workspace, signed in as
+    /// the admin user `user` (and no other credentials from the environment).
+    pub fn run_live(
+        &self,
+        url: &str,
+        (user, password): (&str, &str),
+        subcommand: &str,
+        extra: &[&str],
+    ) -> assert_cmd::assert::Assert {
+        let mut command = fedctl();
+        command
+            .current_dir(self.dir.path())
+            .env("KEYCLOAK_USER", user)
+            .env("KEYCLOAK_PASSWORD", password)
+            .env_remove("KEYCLOAK_CLIENT_ID")
+            .env_remove("KEYCLOAK_CLIENT_SECRET")
+            .env_remove("KEYCLOAK_REALM")
+            .arg(subcommand)
+            .arg("--url")
+            .arg(url)
+            .arg(self.records())
+            .args(extra);
+        command.assert()
+    }
+
     /// `fedctl <subcommand> --realm-file realm.json federations/ <extra…>`
     pub fn run(&self, subcommand: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
         let mut command = fedctl();

@@ -1,7 +1,9 @@
 //! The text report: a one-line verdict in monitoring-plugin style, then the certificates as a
 //! table sorted by days left, then metadata validity, records that state a wrong date and
-//! sources that could not be read.
+//! sources that could not be read. By default the tables fit 120 columns (long cells are cut
+//! with `…`); `--wide` shows every column in full (and `--output json` every detail).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::rfc3339;
@@ -9,9 +11,42 @@ use crate::certs::model::{CheckedCertificate, Evidence, Report, Status};
 use crate::certs::thresholds::format_duration;
 use crate::record::IsoDate;
 
+/// How wide the tables may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Within 120 columns: the columns a person acts on, long cells cut.
+    Narrow,
+    /// Every column, nothing cut (`--wide`).
+    Wide,
+}
+
+/// The certificate table's columns: header, and the widest a cell may be in the narrow layout
+/// (`None`: not shown there). STATUS (8) plus these plus two spaces between columns is 120.
+const CERTIFICATE_COLUMNS: [(&str, Option<usize>); 10] = [
+    ("STATUS", Some(8)),
+    ("DAYS", Some(6)),
+    ("NOT AFTER", Some(10)),
+    ("FEDERATION", Some(16)),
+    ("PARTNER", None),
+    ("SOURCE", Some(17)),
+    ("USAGE", Some(10)),
+    ("SUBJECT", Some(20)),
+    ("SHA-256", None),
+    ("WHERE", Some(19)),
+];
+
+const VALIDITY_COLUMNS: [(&str, Option<usize>); 6] = [
+    ("STATUS", Some(8)),
+    ("DAYS", Some(6)),
+    ("VALID UNTIL", Some(11)),
+    ("FEDERATION", Some(16)),
+    ("ENTITY", Some(29)),
+    ("WHERE", Some(40)),
+];
+
 /// Renders the report; `color` adds ANSI colours to statuses (the command decides: a terminal
 /// and no `NO_COLOR`).
-pub fn render(report: &Report, color: bool) -> String {
+pub fn render(report: &Report, color: bool, layout: Layout) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary(report));
     let _ = writeln!(
@@ -26,22 +61,7 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push_str("No certificates found.\n");
     } else {
         let rows = report.certificates.iter().map(certificate_row).collect();
-        out.push_str(&table(
-            &[
-                "STATUS",
-                "DAYS",
-                "NOT AFTER",
-                "FEDERATION",
-                "PARTNER",
-                "SOURCE",
-                "USAGE",
-                "SUBJECT",
-                "SHA-256",
-                "WHERE",
-            ],
-            rows,
-            color,
-        ));
+        out.push_str(&table(&CERTIFICATE_COLUMNS, rows, color, layout));
     }
     if !report.validities.is_empty() {
         out.push_str("\nMetadata validity (validUntil)\n");
@@ -62,18 +82,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 )
             })
             .collect();
-        out.push_str(&table(
-            &[
-                "STATUS",
-                "DAYS",
-                "VALID UNTIL",
-                "FEDERATION",
-                "ENTITY",
-                "WHERE",
-            ],
-            rows,
-            color,
-        ));
+        out.push_str(&table(&VALIDITY_COLUMNS, rows, color, layout));
     }
     if !report.mismatches.is_empty() {
         out.push_str("\nRecords stating the wrong signing_cert_expiry\n");
@@ -107,16 +116,21 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
-/// `CERTS CRITICAL: 12 certificates: 1 expired, 1 critical, 2 warning, 8 ok; …`
+/// `CERTS CRITICAL: 12 certificates (20 uses): 1 expired, 1 critical, 2 warning, 8 ok; …`.
+/// Certificates are counted once however many federations use them (one realm key serves
+/// them all).
 fn summary(report: &Report) -> String {
-    let count = |status: Status| {
-        report
-            .certificates
-            .iter()
-            .filter(|c| c.status == status)
-            .count()
-    };
-    let mut parts = vec![format!("{} certificates", report.certificates.len())];
+    let mut distinct: BTreeMap<String, Status> = BTreeMap::new();
+    for checked in &report.certificates {
+        distinct.insert(checked.identity(), checked.status);
+    }
+    let count = |status: Status| distinct.values().filter(|s| **s == status).count();
+    let uses = report.certificates.len();
+    let mut parts = vec![if uses == distinct.len() {
+        format!("{uses} certificates")
+    } else {
+        format!("{} certificates ({uses} uses)", distinct.len())
+    }];
     let by_status: Vec<String> = [
         (Status::Expired, "expired"),
         (Status::Critical, "critical"),
@@ -185,8 +199,33 @@ fn certificate_row(checked: &CheckedCertificate) -> (Status, Vec<String>) {
     )
 }
 
-/// Aligned columns; the first column is the (possibly coloured) status.
-fn table(headers: &[&str], rows: Vec<(Status, Vec<String>)>, color: bool) -> String {
+/// Aligned columns; the first column is the (possibly coloured) status. In the narrow layout
+/// only the columns with a width limit are shown, each cut to its limit.
+fn table(
+    columns: &[(&str, Option<usize>)],
+    rows: Vec<(Status, Vec<String>)>,
+    color: bool,
+    layout: Layout,
+) -> String {
+    let shown = |i: usize| layout == Layout::Wide || columns[i].1.is_some();
+    let fit = |i: usize, text: &str| match (layout, columns[i].1) {
+        (Layout::Narrow, Some(limit)) => cut(text, limit),
+        _ => text.to_owned(),
+    };
+    let headers: Vec<&str> = (0..columns.len())
+        .filter(|i| shown(*i))
+        .map(|i| columns[i].0)
+        .collect();
+    let rows: Vec<(Status, Vec<String>)> = rows
+        .into_iter()
+        .map(|(status, cells)| {
+            let cells = (cells.iter().enumerate())
+                .filter(|(i, _)| shown(i + 1))
+                .map(|(i, cell)| fit(i + 1, cell))
+                .collect();
+            (status, cells)
+        })
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for (status, cells) in &rows {
         widths[0] = widths[0].max(status.as_str().len());
@@ -212,6 +251,15 @@ fn table(headers: &[&str], rows: Vec<(Status, Vec<String>)>, color: bool) -> Str
     out
 }
 
+/// `text` in at most `limit` characters, the cut marked with `…`.
+fn cut(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(limit.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 fn pad(text: &str, width: usize) -> String {
     format!("{text:<width$}")
 }
@@ -227,4 +275,30 @@ fn paint(status: Status, text: &str, color: bool) -> String {
         Status::Unknown => "35",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_columns_add_up_to_120() {
+        for columns in [&CERTIFICATE_COLUMNS[..], &VALIDITY_COLUMNS[..]] {
+            // A header wider than its limit would widen the column past it.
+            assert!(
+                columns
+                    .iter()
+                    .all(|(h, limit)| limit.is_none_or(|l| h.len() <= l))
+            );
+            let limits: Vec<usize> = columns.iter().filter_map(|(_, limit)| *limit).collect();
+            assert_eq!(limits.iter().sum::<usize>() + 2 * (limits.len() - 1), 120);
+        }
+    }
+
+    #[test]
+    fn cut_marks_what_it_drops() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("exactly10!", 10), "exactly10!");
+        assert_eq!(cut("much-too-long", 5), "much…");
+    }
 }

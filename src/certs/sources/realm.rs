@@ -129,16 +129,13 @@ fn key_certificates<'a>(
         })
 }
 
+/// Where a realm key is, by what identifies it. Not its state: the location is a Prometheus
+/// label, and deactivating a key must not start new series for the same certificate.
 fn key_location(key: &RealmKey) -> String {
     let name = key.provider_name.as_deref().unwrap_or(&key.provider_id);
-    let status = match key.status {
-        KeyStatus::Active => "active",
-        KeyStatus::Passive => "passive",
-        KeyStatus::Disabled => "disabled",
-    };
     match &key.kid {
-        Some(kid) => format!("key {name} ({status}, kid {kid})"),
-        None => format!("key {name} ({status})"),
+        Some(kid) => format!("key {name} (kid {kid})"),
+        None => format!("key {name}"),
     }
 }
 
@@ -363,7 +360,30 @@ mod tests {
         };
         assert_eq!(
             aliases(&collect(&realm, &[])),
-            ["key active (active)", "key passive (passive)"]
+            ["key active", "key passive"]
+        );
+    }
+
+    #[test]
+    fn a_keys_location_does_not_change_with_its_state() {
+        let key = |status| RealmKey {
+            provider_id: "rsa-generated".into(),
+            provider_name: Some("rsa-generated".into()),
+            kid: Some("k1".into()),
+            algorithm: None,
+            status,
+            key_use: KeyUse::Sig,
+            priority: None,
+            certificate: None,
+            valid_to: None,
+        };
+        assert_eq!(
+            key_location(&key(KeyStatus::Active)),
+            "key rsa-generated (kid k1)"
+        );
+        assert_eq!(
+            key_location(&key(KeyStatus::Passive)),
+            key_location(&key(KeyStatus::Active))
         );
     }
 

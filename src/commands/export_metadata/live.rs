@@ -3,6 +3,8 @@
 //! (§2.1). Secrets go into [`Secret`]s straight from the answer, so no message or log can
 //! carry them.
 
+use std::collections::BTreeSet;
+
 use futures_util::future::{try_join, try_join_all};
 use serde_json::Value;
 
@@ -19,7 +21,7 @@ pub(super) async fn read(
     client: &AdminClient,
     wanted: &Wanted,
     target: &str,
-) -> Result<(Option<Descriptor>, Secrets), ApiError> {
+) -> Result<(Option<Descriptor>, BTreeSet<String>, Secrets), ApiError> {
     let descriptor = async {
         if wanted.descriptor {
             descriptor(client).await.map(Some)
@@ -28,11 +30,34 @@ pub(super) async fn read(
         }
     };
     let secrets = try_join_all(wanted.secrets.iter().map(|client_id| async move {
-        let secret = client_secret(client, client_id, target).await?;
-        Ok::<_, ApiError>((client_id.clone(), secret))
+        let found = find_client(client, client_id).await?;
+        let secret = match &found {
+            Some(representation) => {
+                client_secret(client, representation, client_id, target).await?
+            }
+            None => Err(missing_client(client_id, target)),
+        };
+        Ok::<_, ApiError>((client_id.clone(), found.is_some(), secret))
     }));
     let (descriptor, secrets) = try_join(descriptor, secrets).await?;
-    Ok((descriptor, secrets.into_iter().collect()))
+    // Only the clients looked up anyway: the descriptor alone needs no sign-in, and
+    // export-metadata must work without admin rights.
+    let absent = (secrets.iter())
+        .filter(|(_, found, _)| !found)
+        .map(|(client_id, _, _)| client_id.clone())
+        .collect();
+    let secrets = (secrets.into_iter())
+        .map(|(client_id, _, secret)| (client_id, secret))
+        .collect();
+    Ok((descriptor, absent, secrets))
+}
+
+/// The client with exactly this clientId (the search matches substrings).
+async fn find_client(client: &AdminClient, client_id: &str) -> Result<Option<Value>, ApiError> {
+    let found = client.get(&["clients"], &[("clientId", client_id)]).await?;
+    Ok((found.as_array().into_iter().flatten())
+        .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
+        .cloned())
 }
 
 /// Keycloak's own descriptor, as served: a public endpoint, read without the admin token.
@@ -44,19 +69,14 @@ async fn descriptor(client: &AdminClient) -> Result<Descriptor, ApiError> {
     })
 }
 
-/// The secret of client `client_id`, or why it cannot be had. The client is found by its
-/// exact clientId; the secret is read from its own endpoint (`{"type":"secret","value":…}`).
+/// The secret of client `client_id` (found as `representation`), or why it cannot be had.
+/// The secret is read from its own endpoint (`{"type":"secret","value":…}`).
 async fn client_secret(
     client: &AdminClient,
+    representation: &Value,
     client_id: &str,
     target: &str,
 ) -> Result<Result<Secret, String>, ApiError> {
-    let found = client.get(&["clients"], &[("clientId", client_id)]).await?;
-    let Some(representation) = (found.as_array().into_iter().flatten())
-        .find(|c| c.get("clientId").and_then(Value::as_str) == Some(client_id))
-    else {
-        return Ok(Err(missing_client(client_id, target)));
-    };
     if representation.get("publicClient") == Some(&Value::Bool(true)) {
         return Ok(Err(format!(
             "client {client_id} is a public client in {target}, so it has no secret \

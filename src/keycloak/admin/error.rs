@@ -128,6 +128,24 @@ pub fn error_message(body: &[u8]) -> String {
     text.chars().take(200).collect()
 }
 
+/// Why Keycloak refused, without repeating the status: its global error handler answers
+/// `{"error":"HTTP 400 Bad Request"}` when the exception carried no message, and the status
+/// line says as much already.
+fn refusal_reason(status: u16, message: String) -> String {
+    let generic = format!("HTTP {status}");
+    if message.starts_with(&generic) || message == "no details" {
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason());
+        format!(
+            "{} (Keycloak gave no reason)",
+            reason.unwrap_or("error").to_lowercase()
+        )
+    } else {
+        message
+    }
+}
+
 impl From<ApiError> for TargetError {
     fn from(error: ApiError) -> TargetError {
         match error {
@@ -139,7 +157,7 @@ impl From<ApiError> for TargetError {
             } => TargetError::Refused {
                 action: request,
                 status,
-                message,
+                message: refusal_reason(status, message),
             },
             ApiError::Transport { url, reason } => TargetError::Unreachable { url, reason },
             ApiError::Auth(reason) => TargetError::Auth(reason),
@@ -168,5 +186,27 @@ mod tests {
         );
         assert_eq!(error_message(b""), "no details");
         assert_eq!(error_message(b"Bad Gateway"), "Bad Gateway");
+    }
+
+    fn refused(message: &str) -> String {
+        TargetError::from(ApiError::Status {
+            request: "POST /clients".into(),
+            status: 400,
+            message: message.into(),
+            retried: false,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_refusal_says_the_status_once_and_keeps_keycloaks_reason() {
+        assert_eq!(
+            refused("HTTP 400 Bad Request"),
+            "Keycloak refused POST /clients with HTTP 400: bad request (Keycloak gave no reason)"
+        );
+        assert_eq!(
+            refused("invalid_input (Invalid redirect uri)"),
+            "Keycloak refused POST /clients with HTTP 400: invalid_input (Invalid redirect uri)"
+        );
     }
 }

@@ -61,8 +61,9 @@ async fn export(client: &AdminClient, realm: &str, scope: &Scope) -> Result<Valu
     let request = Request::new(Method::POST, &["partial-export"]).query(&query);
     match client.send(&request).await {
         Ok(reply) => Ok(reply.json(&request)?),
-        Err(error) if error.status() == Some(404) => Err(TargetError::Missing {
-            object: format!("realm {realm}"),
+        Err(error) if error.status() == Some(404) => Err(TargetError::NoSuchRealm {
+            server: server(client),
+            realm: realm.to_owned(),
         }),
         Err(error) if error.status() == Some(403) => {
             tracing::info!("partial export refused (no manage-realm); reading object by object");
@@ -70,6 +71,15 @@ async fn export(client: &AdminClient, realm: &str, scope: &Scope) -> Result<Valu
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The server root, for messages: the realm's public URL without `/realms/{realm}`.
+fn server(client: &AdminClient) -> String {
+    let mut url = client.public_url(&[]);
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().pop().pop();
+    }
+    url.as_str().trim_end_matches('/').to_owned()
 }
 
 fn take_templates(state: &mut RealmState) -> HashMap<String, Flow> {
