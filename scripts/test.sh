@@ -104,7 +104,14 @@ if [ -n "$first" ]; then
   start_keycloak "${first%%=*}" "${first#*=}" || first=""
   wait "$build" || true
 fi
-cargo test --workspace --locked --no-fail-fast "$@"
+# The simulator's own conformance run: KC_CONFORMANCE_URL only selects a real server below.
+env -u KC_CONFORMANCE_URL cargo test --workspace --locked --no-fail-fast "$@"
+
+# Differential conformance, on request (tests/kc-sim/README.md lists the known differences):
+# kc-sim's conformance tests, unchanged, against the Keycloak at KC_CONFORMANCE_URL.
+if [ -n "${KC_CONFORMANCE_URL:-}" ]; then
+  cargo test --locked -p kc-sim --test conformance -- --test-threads=4
+fi
 
 # The simulator must satisfy Keycloak's official admin client, not only our own tests.
 cargo build --locked -p kc-sim

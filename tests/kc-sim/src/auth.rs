@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
 use crate::json::ObjExt;
 use crate::keys::RealmKeys;
+use crate::scope;
 use crate::state::{Realm, Session, Store, new_id, now_secs};
 use crate::tokens;
 use axum::Json;
@@ -101,12 +102,20 @@ pub async fn token(
             ));
         }
     };
-    let sid = match (
-        grant.as_str(),
-        form.get("refresh_token").and_then(|t| tokens::peek(t)),
-    ) {
-        ("refresh_token", Some(claims)) => claims["sid"].as_str().map(str::to_string),
-        _ => None,
+    let refreshed = form
+        .get("refresh_token")
+        .and_then(|t| tokens::peek(t))
+        .filter(|_| grant == "refresh_token");
+    // A refresh keeps the session and the scope it was granted.
+    let (sid, scope) = match refreshed {
+        Some(claims) => (
+            claims["sid"].as_str().map(str::to_string),
+            claims["scope"].as_str().unwrap_or_default().to_string(),
+        ),
+        None => (
+            None,
+            scope::granted(realm, client, form.get("scope").map(String::as_str))?,
+        ),
     };
     let issued = issue(
         &app,
@@ -117,6 +126,7 @@ pub async fn token(
         &client_id,
         with_session,
         sid,
+        &scope,
     );
     Ok(Json(issued).into_response())
 }
@@ -199,8 +209,9 @@ fn password_grant(
         })
         .filter(|u| u.password.as_deref() == Some(password) && !password.is_empty())
         .ok_or_else(|| {
+            // 400 as RFC 6749 §5.2 asks (seen on Keycloak 26.7; earlier versions said 401).
             oauth(
-                StatusCode::UNAUTHORIZED,
+                StatusCode::BAD_REQUEST,
                 "invalid_grant",
                 "Invalid user credentials",
             )
@@ -289,6 +300,7 @@ fn issue(
     client_id: &str,
     with_session: bool,
     reuse_sid: Option<String>,
+    scope: &str,
 ) -> Value {
     let realm = &store.realms[realm_name];
     let now = now_secs();
@@ -313,7 +325,7 @@ fn issue(
         "acr": "1",
         "realm_access": { "roles": realm_roles },
         "resource_access": client_roles,
-        "scope": "profile email",
+        "scope": scope,
         "email_verified": user.rep.bool("emailVerified").unwrap_or(false),
         "preferred_username": user.username(),
     });
@@ -328,20 +340,25 @@ fn issue(
         access["sid"] = json!(sid);
     }
     let keys = realm_keys(app, realm);
+    let access_token = tokens::sign(&keys.sig, &access);
     let mut out = json!({
-        "access_token": tokens::sign(&keys.sig, &access),
+        "access_token": access_token,
         "expires_in": life,
         "refresh_expires_in": 0,
         "token_type": "Bearer",
         "not-before-policy": 0,
-        "scope": "profile email",
+        "scope": scope,
     });
+    if scope::wants_id_token(scope) {
+        let id = scope::id_token_claims(&access, &access_token);
+        out["id_token"] = json!(tokens::sign(&keys.sig, &id));
+    }
     if let Some(sid) = sid {
         // Keycloak signs refresh tokens with the realm's HS512 key; they are
         // opaque to clients, so RS256 is used here.
         let refresh = json!({
             "exp": now + idle, "iat": now, "jti": new_id(), "iss": iss, "aud": iss,
-            "sub": user_id, "typ": "Refresh", "azp": client_id, "sid": sid, "scope": "profile email",
+            "sub": user_id, "typ": "Refresh", "azp": client_id, "sid": sid, "scope": scope,
         });
         out["refresh_token"] = json!(tokens::sign(&keys.sig, &refresh));
         out["refresh_expires_in"] = json!(idle);

@@ -7,6 +7,8 @@
 pub enum Spi {
     Authenticator,
     ClientAuthenticator,
+    /// The controller of a `form-flow` (`/form-providers`), not one of its actions.
+    FormAuthenticator,
     FormAction,
 }
 
@@ -364,6 +366,22 @@ pub const PROVIDERS: &[Provider] = &[
         "This is the controller for the registration page",
         false,
         RD,
+        FormAuthenticator
+    ),
+    p!(
+        "registration-recaptcha-enterprise",
+        "reCAPTCHA Enterprise",
+        "Adds Google reCAPTCHA Enterprise to the form.",
+        true,
+        RD,
+        FormAction
+    ),
+    p!(
+        "registration-recaptcha-action",
+        "reCAPTCHA",
+        "Adds Google reCAPTCHA to the form.",
+        true,
+        RD,
         FormAction
     ),
     p!(
@@ -379,14 +397,6 @@ pub const PROVIDERS: &[Provider] = &[
         "Password Validation",
         "Validates that password matches password confirmation field.  It also will store password in user's credential store.",
         false,
-        RD,
-        FormAction
-    ),
-    p!(
-        "registration-recaptcha-action",
-        "reCAPTCHA",
-        "Adds Google reCAPTCHA button.  reCAPTCHAs verify that the entity that is registering is a human.  This can only be used on the internet and must be configured after you add it.",
-        true,
         RD,
         FormAction
     ),

@@ -168,7 +168,7 @@ pub fn create(realm: &mut Realm, mut body: Obj) -> ApiResult<String> {
     }
     let id = body.str("id").map(str::to_string).unwrap_or_else(new_id);
     if realm.clients.contains_key(&id) {
-        return Err(ApiError::ModelDuplicate);
+        return Err(ApiError::ModelDuplicate(DUPLICATE));
     }
     let mappers = body.remove("protocolMappers");
     let default_names = body.remove("defaultClientScopes").map(|v| strings(&v));
@@ -414,7 +414,6 @@ fn is_realm_client(realm: &Realm, c: &Client) -> bool {
     id == "broker" || id == "realm-management" || (realm.name == "master" && id.ends_with("-realm"))
 }
 
-/// The PUT merge of §2.2.
 /// An update that does not give `webOrigins` fills empty ones with the origins of the http(s)
 /// redirect URIs (keycloak-admin-api.md §2.2; seen on Keycloak 26.4.7 and 26.7.3).
 fn fill_web_origins(rep: &mut Obj) {
@@ -429,6 +428,30 @@ fn fill_web_origins(rep: &mut Obj) {
     rep.insert("webOrigins".into(), json!(origins));
 }
 
+/// Client attributes Keycloak 26 lets `q` search by default (the rest needs the
+/// client provider's `searchableAttributes` setting; seen on 26.7).
+const SEARCHABLE: &[&str] = &["saml_idp_initiated_sso_url_name"];
+
+fn refuse_unsearchable(wanted: &[(String, String)], version: u8) -> ApiResult<()> {
+    let refused: Vec<&str> = wanted
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| version >= 26 && !SEARCHABLE.contains(k))
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::OAuth(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("Attributes [{}] not allowed for search", refused.join(", ")),
+    ))
+}
+
+/// The message of a `ModelDuplicateException` raised by a database constraint.
+const DUPLICATE: &str = "Duplicate resource error";
+
+/// The PUT merge of §2.2.
 pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
     if let Some(new_id) = body.str("clientId")
         && realm
@@ -436,7 +459,8 @@ pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
             .values()
             .any(|c| c.id != id && c.client_id() == new_id)
     {
-        return Err(ApiError::conflict("Client already exists"));
+        // The database's unique constraint refuses it (seen on Keycloak 26.7).
+        return Err(ApiError::ModelDuplicate(DUPLICATE));
     }
     validate_overrides(realm, body.obj("authenticationFlowBindingOverrides"))?;
     let client = realm
@@ -572,6 +596,7 @@ async fn list(admin: Admin, q: Query) -> ApiResult {
             .filter(|s| !s.is_empty());
         let selected: Vec<&Client> = if let Some(query) = q.get("q") {
             let wanted = parse_attribute_query(query);
+            refuse_unsearchable(&wanted, version)?;
             page.apply(clients.into_iter().filter(|c| {
                 let attrs = c.rep.obj("attributes");
                 wanted

@@ -26,9 +26,9 @@ pub enum ApiError {
     Validation(String, String),
     /// A JAX-RS exception with a message, mapped by the global handler: `{"error": msg}`.
     Jaxrs(StatusCode, String),
-    /// `ModelDuplicateException` reaching the global handler (409, `unknown_error`).
-    /// The text is only shown by 26.0, which this simulator does not distinguish from 26.1+.
-    ModelDuplicate,
+    /// `ModelDuplicateException` reaching the global handler (409): `unknown_error`
+    /// before 26; 26 names the conflict and gives the exception's message (seen on 26.7).
+    ModelDuplicate(&'static str),
     /// Malformed JSON (`invalid_request`).
     JsonSyntax,
     /// Well-formed JSON of the wrong shape or type (`unknown_error`).
@@ -62,7 +62,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Message(s, _) | ApiError::Jaxrs(s, _) | ApiError::OAuth(s, _, _) => *s,
-            ApiError::ModelDuplicate => StatusCode::CONFLICT,
+            ApiError::ModelDuplicate(_) => StatusCode::CONFLICT,
             ApiError::JsonSyntax | ApiError::JsonShape | ApiError::Validation(..) => {
                 StatusCode::BAD_REQUEST
             }
@@ -86,7 +86,10 @@ impl ApiError {
             ApiError::Validation(f, m) => json!({ "field": f, "errorMessage": m, "params": [f] }),
             ApiError::OAuth(_, e, d) => json!({ "error": e, "error_description": d }),
             ApiError::Jaxrs(_, m) => handler_body(version, m, None),
-            ApiError::ModelDuplicate => handler_body(version, "unknown_error", None),
+            ApiError::ModelDuplicate(m) if version >= 26 => {
+                json!({ "error": "conflict", "error_description": m })
+            }
+            ApiError::ModelDuplicate(_) => handler_body(version, "unknown_error", None),
             ApiError::JsonSyntax => handler_body(version, "invalid_request", Some(JSON_HINT)),
             ApiError::JsonShape => handler_body(version, "unknown_error", Some(JSON_HINT)),
             ApiError::Server(_) => handler_body(version, "unknown_error", Some(SERVER_HINT)),

@@ -330,6 +330,10 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
             get(|a: Admin| providers(a, Spi::ClientAuthenticator)),
         )
         .route(
+            &format!("{A}/form-providers"),
+            get(|a: Admin| providers(a, Spi::FormAuthenticator)),
+        )
+        .route(
             &format!("{A}/form-action-providers"),
             get(|a: Admin| providers(a, Spi::FormAction)),
         )
@@ -350,8 +354,11 @@ fn flow_by_id<'a>(realm: &'a Realm, id: &str) -> ApiResult<&'a Flow> {
 async fn list_flows(admin: Admin) -> ApiResult {
     admin.require(admin.view_realm())?;
     admin.read(|realm| {
-        let mut flows: Vec<&Flow> = realm.flows.values().filter(|f| f.top_level).collect();
-        flows.sort_by(|a, b| a.alias.cmp(&b.alias));
+        // Creation order; Keycloak hides the built-in `saml ecp` flow from the list.
+        let flows = realm
+            .flows
+            .values()
+            .filter(|f| f.top_level && f.alias != "saml ecp");
         Ok(json_list(
             flows.into_iter().map(|f| represent(realm, f)).collect(),
         ))
@@ -424,9 +431,12 @@ async fn delete_flow(admin: Admin, Path((_, id)): Path<(String, String)>) -> Api
         if f.built_in {
             return Err(ApiError::bad_request("Can't delete built in flow"));
         }
-        // Inferred from KeycloakModelUtils.isFlowUsed: a bound flow cannot be deleted.
+        // A bound flow cannot be deleted; Keycloak's model refuses with an exception
+        // that reaches the global handler as a 500 (seen on Keycloak 26.7).
         if is_bound(realm, f) {
-            return Err(ApiError::bad_request("Cannot delete flow, it is used"));
+            return Err(ApiError::Server(
+                "Cannot remove authentication flow, it is currently in use".into(),
+            ));
         }
         remove_flow(realm, &id);
         Ok(no_content())

@@ -73,6 +73,27 @@ fn represent_filtered(
     render(&m, &GROUP)
 }
 
+/// A group as a user's membership lists it (`GET /users/{id}/groups`): id, name, path,
+/// parent and an empty `subGroups`; the full form adds attributes and role names. Keycloak
+/// builds it without hierarchy or access data.
+pub fn represent_membership(realm: &Realm, g: &Group, brief: bool) -> Value {
+    let mut m = Obj::new();
+    m.insert("id".into(), json!(g.id));
+    m.insert("name".into(), json!(g.name));
+    m.insert("path".into(), json!(realm.group_path(&g.id)));
+    if let Some(p) = &g.parent {
+        m.insert("parentId".into(), json!(p));
+    }
+    m.insert("subGroups".into(), json!([]));
+    if !brief {
+        m.insert("attributes".into(), Value::Object(g.attributes.clone()));
+        let (realm_roles, client_roles) = role_names(realm, &g.roles);
+        m.insert("realmRoles".into(), json!(realm_roles));
+        m.insert("clientRoles".into(), json!(client_roles));
+    }
+    render(&m, &GROUP)
+}
+
 /// Names of directly mapped roles: realm role names and `{clientId: [names]}`.
 pub fn role_names(realm: &Realm, ids: &[String]) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
     let mut realm_roles = Vec::new();
@@ -173,6 +194,7 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
         .route(G, get(get_one).put(update).delete(delete))
         .route(&format!("{G}/children"), get(children).post(post_child))
         .route(&format!("{G}/members"), get(members))
+        .route("/admin/realms/{realm}/group-by-path/{*path}", get(by_path))
 }
 
 /// Group name match: substring, case-insensitive, or equality with `exact`.
@@ -284,6 +306,22 @@ async fn get_one(admin: Admin, Path((_, id)): Path<(String, String)>) -> ApiResu
             &admin,
             inline,
         )))
+    })
+}
+
+/// `GET /group-by-path/{path}`: the full form without access data (Keycloak's
+/// `toRepresentation(group, true)`), children counted but not inlined.
+async fn by_path(admin: Admin, Path((_, path)): Path<(String, String)>) -> ApiResult {
+    admin.require(admin.list_groups())?;
+    admin.read(|realm| {
+        let g = realm
+            .group_by_path(&format!("/{path}"))
+            .ok_or_else(|| ApiError::not_found("Group path does not exist"))?;
+        let mut rep = represent(realm, g, false, &admin, false);
+        if let Value::Object(m) = &mut rep {
+            m.remove("access");
+        }
+        Ok(json_response(rep))
     })
 }
 

@@ -94,7 +94,7 @@ fn validate(realm: &Realm, rep: &Obj) -> ApiResult<()> {
     if !PROVIDERS.contains(&provider) {
         return Err(ApiError::Message(
             StatusCode::BAD_REQUEST,
-            format!("Invalid identity provider id [{provider}"),
+            format!("Invalid identity provider id [{provider}]"),
         ));
     }
     let ssl = realm.settings.str("sslRequired").unwrap_or("external");

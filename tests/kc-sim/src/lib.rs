@@ -39,6 +39,7 @@ mod realms;
 mod repr;
 mod role_mappings;
 mod roles;
+mod scope;
 mod scopes;
 mod server;
 mod sim;

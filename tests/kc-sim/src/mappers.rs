@@ -265,7 +265,9 @@ async fn add_models(
         let mut next = list.clone();
         for rep in reps {
             add(&mut next, rep, &protocol).map_err(|e| match e {
-                ApiError::Message(StatusCode::CONFLICT, _) => ApiError::ModelDuplicate,
+                ApiError::Message(StatusCode::CONFLICT, _) => {
+                    ApiError::ModelDuplicate("Protocol mapper name must be unique per protocol")
+                }
                 other => other,
             })?;
         }

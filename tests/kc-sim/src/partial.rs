@@ -339,6 +339,13 @@ fn run_import(realm: &mut Realm, rep: &Obj, policy: Policy) -> ApiResult<Results
             .find(|x| x.name == name)
             .map(|x| x.id.clone());
         let path = format!("/{name}");
+        // Keycloak finds the imported group again by its `path`; without one it fails
+        // with a NullPointerException, a 500 (seen on Keycloak 26.7).
+        if g.get("path").and_then(Value::as_str).is_none() {
+            return Err(ApiError::Server(format!(
+                "Error creating {name}: group without path"
+            )));
+        }
         match decide(policy, existing, || {
             format!("Group '{path}' already exists")
         })? {

@@ -267,6 +267,16 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
             .post(|a: Admin, p: P, b: Bytes| by_id_change(a, p, b, true))
             .delete(|a: Admin, p: P, b: Bytes| by_id_change(a, p, b, false)),
     )
+    .route(
+        "/admin/realms/{realm}/roles-by-id/{role}/composites/realm",
+        get(|a: Admin, Path(p): P| async move { by_id_composites_of(a, &p[1], Some(None)).await }),
+    )
+    .route(
+        "/admin/realms/{realm}/roles-by-id/{role}/composites/clients/{client}",
+        get(|a: Admin, Path(p): P| async move {
+            by_id_composites_of(a, &p[1], Some(Some(p[2].clone()))).await
+        }),
+    )
 }
 
 async fn list(admin: Admin, Path(p): P, q: Query, kind: Kind) -> ApiResult {
@@ -389,13 +399,35 @@ async fn delete(admin: Admin, Path(p): P, kind: Kind) -> ApiResult {
 
 /// Direct composites of a role, optionally only realm (`Some(None)`) or one
 /// client's (`Some(Some(uuid))`).
-fn list_composites(realm: &Realm, role: &Role, only: Option<Option<String>>) -> Vec<Value> {
-    role.composites
+/// A role's composites in the brief form, all of them (`None`), the realm roles
+/// (`Some(None)`) or one client's (`Some(Some(uuid))`, which must exist).
+fn composite_roles<'a>(
+    realm: &'a Realm,
+    role: &Role,
+    only: Option<Option<String>>,
+) -> ApiResult<Vec<&'a Role>> {
+    if let Some(Some(client)) = &only
+        && !realm.clients.contains_key(client)
+    {
+        return Err(ApiError::not_found("Could not find client"));
+    }
+    Ok(role
+        .composites
         .iter()
         .filter_map(|id| realm.roles.get(id))
         .filter(|r| only.as_ref().is_none_or(|o| r.client == *o))
-        .map(|r| full(realm, r))
-        .collect()
+        .collect())
+}
+
+fn list_composites(
+    realm: &Realm,
+    role: &Role,
+    only: Option<Option<String>>,
+) -> ApiResult<Vec<Value>> {
+    Ok(composite_roles(realm, role, only)?
+        .into_iter()
+        .map(|r| brief(realm, r))
+        .collect())
 }
 
 async fn composites(
@@ -409,7 +441,7 @@ async fn composites(
         let t = Target::resolve(&admin, realm, kind, client.as_deref())?;
         admin.require(t.can_view(&admin))?;
         let role = t.role(realm, &rest[0])?;
-        Ok(json_list(list_composites(realm, role, only)))
+        Ok(json_list(list_composites(realm, role, only)?))
     })
 }
 
@@ -521,11 +553,42 @@ async fn by_id_delete(admin: Admin, Path((_, id)): Path<(String, String)>) -> Ap
     })
 }
 
-async fn by_id_composites(admin: Admin, Path((_, id)): Path<(String, String)>) -> ApiResult {
+/// `GET /roles-by-id/{id}/composites`: by name, filtered by `search` (a
+/// case-insensitive substring) and paged by `first`/`max`, as Keycloak's model query.
+async fn by_id_composites(
+    admin: Admin,
+    Path((_, id)): Path<(String, String)>,
+    q: Query,
+) -> ApiResult {
     admin.read(|realm| {
         let r = by_id(realm, &id)?;
         admin.require(by_id_can(&admin, r, false))?;
-        Ok(json_list(list_composites(realm, r, None)))
+        let search = q.get("search").map(|s| s.to_lowercase());
+        let mut roles: Vec<&Role> = composite_roles(realm, r, None)?
+            .into_iter()
+            .filter(|c| {
+                search
+                    .as_ref()
+                    .is_none_or(|s| c.name.to_lowercase().contains(s))
+            })
+            .collect();
+        roles.sort_by(|a, b| a.name.cmp(&b.name));
+        let page = paging(&q, None, None);
+        Ok(json_list(
+            page.apply(roles)
+                .into_iter()
+                .map(|c| brief(realm, c))
+                .collect(),
+        ))
+    })
+}
+
+/// `GET /roles-by-id/{id}/composites/realm` and `…/clients/{client}`.
+async fn by_id_composites_of(admin: Admin, id: &str, only: Option<Option<String>>) -> ApiResult {
+    admin.read(|realm| {
+        let r = by_id(realm, id)?;
+        admin.require(by_id_can(&admin, r, false))?;
+        Ok(json_list(list_composites(realm, r, only)?))
     })
 }
 

@@ -5,7 +5,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::http::{Query, created, flag, json_list, json_response, no_content, paging};
 use crate::json::{Obj, ObjExt, parse_object, render};
 use crate::repr::{CREDENTIAL, USER};
-use crate::state::{Realm, User, new_id, now_ms};
+use crate::state::{Group, Realm, User, new_id, now_ms};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -143,19 +143,39 @@ fn search_matches(pattern: &str, value: &str) -> bool {
     value.starts_with(p.trim_end_matches('*'))
 }
 
+/// The built-in user fields; searches compare them case-insensitively, as a
+/// substring unless `exact`.
+const BUILT_IN: [&str; 4] = ["username", "email", "firstName", "lastName"];
+
+fn built_in_matches(u: &User, key: &str, wanted: &str, exact: bool) -> bool {
+    let value = u.rep.str(key).unwrap_or_default().to_lowercase();
+    let wanted = wanted.to_lowercase();
+    if exact {
+        value == wanted
+    } else {
+        value.contains(&wanted)
+    }
+}
+
+/// One `key:value` term of `q`: a built-in field is searched like its own query
+/// parameter (Keycloak maps both to the same search key); any other key is an
+/// attribute that must hold the value.
+fn query_term_matches(u: &User, key: &str, value: &str, exact: bool) -> bool {
+    if BUILT_IN.contains(&key) {
+        return built_in_matches(u, key, value, exact);
+    }
+    u.rep
+        .obj("attributes")
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_array)
+        .is_some_and(|vals| vals.iter().any(|x| x == value))
+}
+
 fn filtered<'a>(realm: &'a Realm, q: &Query) -> Vec<&'a User> {
     let exact = flag(q, "exact", false);
-    let field_matches = |u: &User, key: &str| -> bool {
-        let Some(wanted) = q.get(key) else {
-            return true;
-        };
-        let value = u.rep.str(key).unwrap_or_default().to_lowercase();
-        let wanted = wanted.to_lowercase();
-        if exact {
-            value == wanted
-        } else {
-            value.contains(&wanted)
-        }
+    let field_matches = |u: &User, key: &str| {
+        q.get(key)
+            .is_none_or(|w| built_in_matches(u, key, w, exact))
     };
     let mut users: Vec<&User> = realm
         .users
@@ -163,16 +183,12 @@ fn filtered<'a>(realm: &'a Realm, q: &Query) -> Vec<&'a User> {
         .filter(|u| u.rep.str("serviceAccountClientId").is_none())
         .filter(|u| {
             q.get("search").is_none_or(|s| {
-                ["username", "email", "firstName", "lastName"]
+                BUILT_IN
                     .iter()
                     .any(|k| u.rep.str(k).is_some_and(|v| search_matches(s, v)))
             })
         })
-        .filter(|u| {
-            ["username", "email", "firstName", "lastName"]
-                .iter()
-                .all(|k| field_matches(u, k))
-        })
+        .filter(|u| BUILT_IN.iter().all(|k| field_matches(u, k)))
         .filter(|u| {
             q.get("enabled")
                 .is_none_or(|e| u.enabled() == e.eq_ignore_ascii_case("true"))
@@ -182,13 +198,7 @@ fn filtered<'a>(realm: &'a Realm, q: &Query) -> Vec<&'a User> {
                 query
                     .split(' ')
                     .filter_map(|p| p.split_once(':'))
-                    .all(|(k, v)| {
-                        u.rep
-                            .obj("attributes")
-                            .and_then(|a| a.get(k))
-                            .and_then(Value::as_array)
-                            .is_some_and(|vals| vals.iter().any(|x| x == v))
-                    })
+                    .all(|(k, v)| query_term_matches(u, k, v, exact))
             })
         })
         .collect();
@@ -344,36 +354,39 @@ async fn reset_password(
 async fn groups(admin: Admin, Path((_, id)): Path<(String, String)>, q: Query) -> ApiResult {
     admin.require(admin.view_users())?;
     admin.read(|realm| {
-        let user = find(realm, &id)?;
         let brief = flag(&q, "briefRepresentation", true);
-        let search = q.get("search").map(|s| s.to_lowercase());
-        let mut groups: Vec<_> = user
-            .groups
-            .iter()
-            .filter_map(|g| realm.groups.get(g))
-            .filter(|g| {
-                search
-                    .as_ref()
-                    .is_none_or(|s| g.name.to_lowercase().contains(s))
-            })
-            .collect();
-        groups.sort_by(|a, b| a.name.cmp(&b.name));
         let page = paging(&q, None, None);
         Ok(json_list(
-            page.apply(groups)
+            page.apply(user_groups(realm, find(realm, &id)?, &q))
                 .into_iter()
-                .map(|g| crate::groups::represent(realm, g, brief, &admin, false))
+                .map(|g| crate::groups::represent_membership(realm, g, brief))
                 .collect(),
         ))
     })
 }
 
-async fn groups_count(admin: Admin, Path((_, id)): Path<(String, String)>) -> ApiResult {
+/// A user's direct groups whose name contains `search` (case-insensitive), by name.
+fn user_groups<'a>(realm: &'a Realm, user: &User, q: &Query) -> Vec<&'a Group> {
+    let search = q.get("search").map(|s| s.to_lowercase());
+    let mut groups: Vec<_> = user
+        .groups
+        .iter()
+        .filter_map(|g| realm.groups.get(g))
+        .filter(|g| {
+            search
+                .as_ref()
+                .is_none_or(|s| g.name.to_lowercase().contains(s))
+        })
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    groups
+}
+
+async fn groups_count(admin: Admin, Path((_, id)): Path<(String, String)>, q: Query) -> ApiResult {
     admin.require(admin.view_users())?;
     admin.read(|realm| {
-        Ok(json_response(
-            json!({ "count": find(realm, &id)?.groups.len() }),
-        ))
+        let n = user_groups(realm, find(realm, &id)?, &q).len();
+        Ok(json_response(json!({ "count": n })))
     })
 }
 

@@ -260,7 +260,10 @@ async fn service_account_follows_the_flag() {
             .status,
         400
     );
-    assert!(kc.sim.user("master", "service-account-app").is_none());
+    let users = kc
+        .get("/master/users?username=service-account-app&exact=true")
+        .await;
+    assert_eq!(users.body, json!([]));
 }
 
 #[tokio::test]
@@ -336,15 +339,21 @@ async fn saml_defaults_and_client_listing() {
             .len(),
         1
     );
+    // Only configured attributes are searchable.
+    let r = kc
+        .get("/master/clients?q=saml_name_id_format:username%20a:1")
+        .await;
     assert_eq!(
-        kc.get("/master/clients?q=saml_name_id_format:username")
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+        (r.status, r.body),
+        (
+            400,
+            json!({ "error": "invalid_request", "error_description": "Attributes [saml_name_id_format, a] not allowed for search" })
+        )
     );
+    let r = kc
+        .get("/master/clients?q=saml_idp_initiated_sso_url_name:x")
+        .await;
+    assert_eq!((r.status, r.body), (200, json!([])));
 }
 
 #[tokio::test]

@@ -38,10 +38,55 @@ impl Res {
     }
 }
 
+/// Where the tests run. By default an in-process simulator; with `KC_CONFORMANCE_URL`
+/// (and `KC_CONFORMANCE_USER`/`KC_CONFORMANCE_PASSWORD`, default admin/admin) the same
+/// tests run against a real Keycloak, so every claim the simulator makes is checked
+/// against the server it imitates.
+enum Target {
+    Sim(Simulator),
+    Real(String),
+}
+
 pub struct Kc {
-    pub sim: Simulator,
+    target: Target,
     pub http: Client,
-    pub token: String,
+    /// The server's `master` admin (it administers every realm) and a token of theirs
+    /// with the time it was issued: a real master realm's tokens live 60 seconds, less
+    /// than some tests take.
+    admin: (String, String),
+    token: std::sync::Mutex<(String, std::time::Instant)>,
+    /// Prefix of every realm name, unique per test, so tests and reruns never share a
+    /// realm on a real server; a test's `master` is its own realm (holding an
+    /// `admin`/`admin` realm administrator), not the server's. Empty for tests of
+    /// simulator settings, which see the simulator's own realms.
+    prefix: String,
+}
+
+/// The real server under test, if any.
+fn real_server() -> Option<String> {
+    std::env::var("KC_CONFORMANCE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_string())
+}
+
+/// Whether the tests run against a real Keycloak.
+pub fn against_real_server() -> bool {
+    real_server().is_some()
+}
+
+/// Tells why a test does not run against a real server (simulator controls, other
+/// Keycloak versions); the test then returns early.
+pub fn skipped(reason: &str) {
+    eprintln!("skipped against the real server: {reason}");
+}
+
+fn unique_prefix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("c{}{n}-", &id[..8])
 }
 
 pub fn client() -> Client {
@@ -98,27 +143,174 @@ pub async fn password_token(
 
 impl Kc {
     pub async fn start() -> Kc {
-        Kc::with(Simulator::builder()).await
+        match real_server() {
+            Some(base) => Kc::real(base).await,
+            None => Kc::on_sim(Simulator::builder()).await,
+        }
     }
 
-    pub async fn version(v: u8) -> Kc {
-        Kc::with(Simulator::builder().keycloak_version(v)).await
+    /// A server of Keycloak major version `v`: the simulator set to it, or the real
+    /// server when it is that version.
+    pub async fn version(v: u8) -> Option<Kc> {
+        let Some(base) = real_server() else {
+            return Some(Kc::on_sim(Simulator::builder().keycloak_version(v)).await);
+        };
+        let kc = Kc::real(base).await;
+        let info = kc.get_admin("/admin/serverinfo").await.body;
+        let version = info["systemInfo"]["version"].as_str().unwrap_or_default();
+        if version.split('.').next() == Some(v.to_string().as_str()) {
+            return Some(kc);
+        }
+        skipped(&format!("the server is Keycloak {version}, not {v}"));
+        None
     }
 
-    pub async fn with(builder: SimulatorBuilder) -> Kc {
-        let http = client();
+    /// A simulator set up with its own controls; `None` (skipped) on a real server.
+    pub async fn sim_only(builder: SimulatorBuilder, reason: &str) -> Option<Kc> {
+        if against_real_server() {
+            skipped(reason);
+            return None;
+        }
         let sim = builder.start().expect("simulator starts");
+        let http = client();
         let token = password_token(&http, &sim.url(), "master", "admin", "admin").await;
-        Kc { sim, http, token }
+        // The simulator's own realms, as its settings made them.
+        Some(Kc {
+            target: Target::Sim(sim),
+            http,
+            admin: ("admin".into(), "admin".into()),
+            token: std::sync::Mutex::new((token, std::time::Instant::now())),
+            prefix: String::new(),
+        })
     }
 
+    async fn on_sim(builder: SimulatorBuilder) -> Kc {
+        let sim = builder.start().expect("simulator starts");
+        Kc::connect(Target::Sim(sim), "admin", "admin").await
+    }
+
+    async fn real(base: String) -> Kc {
+        let user = std::env::var("KC_CONFORMANCE_USER").unwrap_or_else(|_| "admin".into());
+        let password = std::env::var("KC_CONFORMANCE_PASSWORD").unwrap_or_else(|_| "admin".into());
+        Kc::connect(Target::Real(base), &user, &password).await
+    }
+
+    /// Logs in as the master admin and creates the test's `master`: a fresh realm with
+    /// an `admin`/`admin` realm administrator. Both targets run the same setup, so a
+    /// test sees the same starting point on either.
+    async fn connect(target: Target, user: &str, password: &str) -> Kc {
+        let http = client();
+        let base = match &target {
+            Target::Sim(sim) => sim.url(),
+            Target::Real(base) => base.clone(),
+        };
+        let token = password_token(&http, &base, "master", user, password).await;
+        let kc = Kc {
+            target,
+            http,
+            admin: (user.to_string(), password.to_string()),
+            token: std::sync::Mutex::new((token, std::time::Instant::now())),
+            prefix: unique_prefix(),
+        };
+        kc.realm("master").await;
+        let admin = kc.add_user("master", "admin").await;
+        kc.set_password("master", &admin, "admin").await;
+        kc.grant_user_role("master", &admin, "realm-management.realm-admin")
+            .await;
+        kc
+    }
+
+    /// A valid token of the server's master admin.
+    pub async fn token(&self) -> String {
+        let (token, issued) = self.token.lock().expect("token lock").clone();
+        if issued.elapsed() < std::time::Duration::from_secs(30) {
+            return token;
+        }
+        let (user, password) = &self.admin;
+        let fresh = password_token(&self.http, &self.base(), "master", user, password).await;
+        *self.token.lock().expect("token lock") = (fresh.clone(), std::time::Instant::now());
+        fresh
+    }
+
+    /// The simulator; only for tests that returned early on a real server.
+    pub fn sim(&self) -> &Simulator {
+        match &self.target {
+            Target::Sim(sim) => sim,
+            Target::Real(_) => panic!("simulator controls used against a real server"),
+        }
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> String {
+        match &self.target {
+            Target::Sim(sim) => sim.url(),
+            Target::Real(base) => base.clone(),
+        }
+    }
+
+    /// The name a test's realm has on the server under test.
+    pub fn realm_name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// Maps the realm segment of `/admin/realms/{realm}…`, `/realms/{realm}…` or an
+    /// admin path `/{realm}…` to the test's realm on the server.
+    fn map_realm(&self, path: &str, lead: &str) -> String {
+        match path.strip_prefix(lead) {
+            Some(rest) if !rest.is_empty() => {
+                format!("{lead}{}{rest}", self.prefix)
+            }
+            _ => path.to_string(),
+        }
+    }
+
+    /// URL of a server path; realm names in it are the test's.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.sim.url())
+        let path = if path.starts_with("/admin/realms/") {
+            self.map_realm(path, "/admin/realms/")
+        } else {
+            self.map_realm(path, "/realms/")
+        };
+        format!("{}{path}", self.base())
+    }
+
+    /// A token request to one of the test's realms.
+    pub async fn token_request(&self, realm: &str, form: &[(&str, &str)]) -> Res {
+        token_request(&self.http, &self.base(), &self.realm_name(realm), form).await
+    }
+
+    /// A password-grant token of the admin-cli client in one of the test's realms.
+    pub async fn password_token(&self, realm: &str, user: &str, password: &str) -> String {
+        password_token(
+            &self.http,
+            &self.base(),
+            &self.realm_name(realm),
+            user,
+            password,
+        )
+        .await
+    }
+
+    /// A GET of a path outside `/admin/realms` (serverinfo).
+    pub async fn get_admin(&self, path: &str) -> Res {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base()))
+            .bearer_auth(self.token().await)
+            .send()
+            .await
+            .expect("request");
+        into_res(r).await
+    }
+
+    /// `/admin/realms{path}` with the test's realm names.
+    fn admin_url(&self, path: &str) -> String {
+        format!("{}/admin/realms{}", self.base(), self.map_realm(path, "/"))
     }
 
     /// An admin API call; `path` is relative to `/admin/realms`.
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Res {
-        self.call_as(&self.token, method, path, body).await
+        self.call_as(&self.token().await, method, path, body).await
     }
 
     pub async fn call_as(
@@ -130,7 +322,7 @@ impl Kc {
     ) -> Res {
         let mut req = self
             .http
-            .request(method, self.url(&format!("/admin/realms{path}")))
+            .request(method, self.admin_url(path))
             .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -142,8 +334,8 @@ impl Kc {
     pub async fn raw(&self, method: Method, path: &str, body: &str) -> Res {
         let req = self
             .http
-            .request(method, self.url(&format!("/admin/realms{path}")))
-            .bearer_auth(&self.token)
+            .request(method, self.admin_url(path))
+            .bearer_auth(self.token().await)
             .header("content-type", "application/json")
             .body(body.to_string());
         into_res(req.send().await.expect("request")).await
@@ -165,7 +357,10 @@ impl Kc {
     /// Creates an enabled realm through the API.
     pub async fn realm(&self, name: &str) {
         let r = self
-            .post("", json!({ "realm": name, "enabled": true }))
+            .post(
+                "",
+                json!({ "realm": self.realm_name(name), "enabled": true }),
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
     }
@@ -184,5 +379,124 @@ impl Kc {
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
         r.id()
+    }
+
+    /// Creates an enabled user whose profile is complete (Keycloak's user profile
+    /// refuses logins until it is); returns its id.
+    pub async fn add_user(&self, realm: &str, username: &str) -> String {
+        let r = self
+            .post(
+                &format!("/{realm}/users"),
+                json!({ "username": username, "enabled": true, "firstName": username,
+                        "lastName": "Test", "email": format!("{username}@example.org") }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        r.id()
+    }
+
+    /// Sets a user's permanent password.
+    pub async fn set_password(&self, realm: &str, id: &str, password: &str) {
+        let r = self
+            .put(
+                &format!("/{realm}/users/{id}/reset-password"),
+                json!({ "type": "password", "value": password, "temporary": false }),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+
+    /// Creates a group at a new path such as `/a/b` (every level is new); returns its id.
+    pub async fn add_group(&self, realm: &str, path: &str) -> String {
+        let mut parent: Option<String> = None;
+        for name in path.trim_start_matches('/').split('/') {
+            let at = match &parent {
+                Some(p) => format!("/{realm}/groups/{p}/children"),
+                None => format!("/{realm}/groups"),
+            };
+            let r = self.post(&at, json!({ "name": name })).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            parent = Some(r.id());
+        }
+        parent.expect("a group path")
+    }
+
+    /// Makes a user a direct member of a group.
+    pub async fn add_member(&self, realm: &str, user_id: &str, group_id: &str) {
+        let r = self
+            .call(
+                Method::PUT,
+                &format!("/{realm}/users/{user_id}/groups/{group_id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+
+    /// Creates a realm role.
+    pub async fn add_realm_role(&self, realm: &str, name: &str) {
+        let r = self
+            .post(&format!("/{realm}/roles"), json!({ "name": name }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+
+    /// Uuid of a client by its clientId.
+    pub async fn client_uuid(&self, realm: &str, client_id: &str) -> String {
+        let r = self
+            .get(&format!("/{realm}/clients?clientId={client_id}"))
+            .await;
+        r.body[0]["id"].as_str().expect("client exists").to_string()
+    }
+
+    /// Grants a realm role (`role`) or a client role (`clientId.role`) to a user.
+    pub async fn grant_user_role(&self, realm: &str, user_id: &str, role: &str) {
+        let (mapping, role_path) = match role.rsplit_once('.') {
+            Some((client_id, role)) => {
+                let uuid = self.client_uuid(realm, client_id).await;
+                (
+                    format!("clients/{uuid}"),
+                    format!("/{realm}/clients/{uuid}/roles/{role}"),
+                )
+            }
+            None => ("realm".to_string(), format!("/{realm}/roles/{role}")),
+        };
+        let rep = self.get(&role_path).await;
+        assert_eq!(rep.status, 200, "{}", rep.text);
+        let r = self
+            .post(
+                &format!("/{realm}/users/{user_id}/role-mappings/{mapping}"),
+                json!([rep.body]),
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+
+    /// A confidential client with a service account holding these `realm-management`
+    /// roles; returns the service-account user's id.
+    pub async fn add_service_account_client(
+        &self,
+        realm: &str,
+        client_id: &str,
+        secret: &str,
+        roles: &[&str],
+    ) -> String {
+        let r = self
+            .post(
+                &format!("/{realm}/clients"),
+                json!({ "clientId": client_id, "secret": secret, "publicClient": false,
+                        "serviceAccountsEnabled": true }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let sa = self
+            .get(&format!("/{realm}/clients/{}/service-account-user", r.id()))
+            .await;
+        let user = sa.body["id"].as_str().expect("service account").to_string();
+        for role in roles {
+            self.grant_user_role(realm, &user, &format!("realm-management.{role}"))
+                .await;
+        }
+        user
     }
 }

@@ -37,7 +37,10 @@ async fn duplicate_client_id_on_rename() {
         .await;
     assert_eq!(
         (r.status, r.body),
-        (409, json!({ "errorMessage": "Client already exists" }))
+        (
+            409,
+            json!({ "error": "conflict", "error_description": "Duplicate resource error" })
+        )
     );
 }
 
@@ -90,7 +93,10 @@ async fn duplicate_in_add_models_reaches_the_global_handler() {
         .await;
     assert_eq!(
         (r.status, r.body),
-        (409, json!({ "error": "unknown_error" }))
+        (
+            409,
+            json!({ "error": "conflict", "error_description": "Protocol mapper name must be unique per protocol" })
+        )
     );
     // One transaction: nothing was added.
     let list = kc
@@ -390,7 +396,9 @@ const DEBUG: &str = "For more on this error consult the server log at the debug 
 #[tokio::test]
 async fn versions_24_and_25_add_the_debug_description() {
     for v in [24, 25] {
-        let kc = Kc::version(v).await;
+        let Some(kc) = Kc::version(v).await else {
+            continue;
+        };
         let r = kc.get("/master/clients/nope").await;
         assert_eq!(
             r.body,
@@ -398,11 +406,12 @@ async fn versions_24_and_25_add_the_debug_description() {
             "version {v}"
         );
     }
-    let kc = Kc::version(23).await;
-    assert_eq!(
-        kc.get("/master/clients/nope").await.body,
-        json!({ "error": "Could not find client" })
-    );
+    if let Some(kc) = Kc::version(23).await {
+        assert_eq!(
+            kc.get("/master/clients/nope").await.body,
+            json!({ "error": "Could not find client" })
+        );
+    }
 }
 
 #[tokio::test]
@@ -420,9 +429,12 @@ async fn forbidden_bodies_by_version() {
         (26, json!({ "error": "HTTP 403 Forbidden" })),
     ];
     for (v, want) in cases {
-        let kc = Kc::version(v).await;
-        kc.sim.add_user("master", "nobody", "pw");
-        let token = password_token(&kc.http, &kc.sim.url(), "master", "nobody", "pw").await;
+        let Some(kc) = Kc::version(v).await else {
+            continue;
+        };
+        let nobody = kc.add_user("master", "nobody").await;
+        kc.set_password("master", &nobody, "pw").await;
+        let token = kc.password_token("master", "nobody", "pw").await;
         let r = kc
             .call_as(&token, Method::GET, "/master/clients", None)
             .await;
@@ -530,7 +542,7 @@ async fn html_accept_gets_an_error_page() {
     let r = kc
         .http
         .get(kc.url("/admin/realms/master/clients/nope"))
-        .bearer_auth(&kc.token)
+        .bearer_auth(kc.token().await)
         .header("accept", "text/html")
         .send()
         .await

@@ -1,13 +1,24 @@
 //! Fault injection and request counting, through the library and `/_sim/`.
 
 use crate::common::*;
+use kc_sim::Simulator;
 use kc_sim::{FailNth, Faults};
 use std::time::{Duration, Instant};
 
+async fn sim() -> Option<Kc> {
+    Kc::sim_only(
+        Simulator::builder(),
+        "fault injection and request counts are simulator controls",
+    )
+    .await
+}
+
 #[tokio::test]
 async fn latency_is_added() {
-    let kc = Kc::start().await;
-    kc.sim.set_faults(Faults {
+    let Some(kc) = sim().await else {
+        return;
+    };
+    kc.sim().set_faults(Faults {
         latency_ms: 150,
         ..Faults::default()
     });
@@ -18,8 +29,10 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn rate_limited_with_retry_after() {
-    let kc = Kc::start().await;
-    kc.sim.set_faults(Faults {
+    let Some(kc) = sim().await else {
+        return;
+    };
+    kc.sim().set_faults(Faults {
         fail_rate: 1.0,
         fail_statuses: vec![429],
         retry_after_secs: Some(7),
@@ -34,25 +47,29 @@ async fn rate_limited_with_retry_after() {
 
 #[tokio::test]
 async fn dropped_connections_get_no_response() {
-    let kc = Kc::start().await;
-    kc.sim.set_faults(Faults {
+    let Some(kc) = sim().await else {
+        return;
+    };
+    kc.sim().set_faults(Faults {
         drop_rate: 1.0,
         ..Faults::default()
     });
     let r = kc
         .http
         .get(kc.url("/admin/realms/master"))
-        .bearer_auth(&kc.token)
+        .bearer_auth(kc.token().await)
         .send()
         .await;
     assert!(r.is_err(), "expected a connection error, got {r:?}");
-    kc.sim.clear_faults();
+    kc.sim().clear_faults();
     assert_eq!(kc.get("/master").await.status, 200);
 }
 
 #[tokio::test]
 async fn fail_nth_fails_exactly_the_nth_matching_request() {
-    let kc = Kc::start().await;
+    let Some(kc) = sim().await else {
+        return;
+    };
     let body = json!({ "fail_nth": { "route": "GET /admin/realms/{realm}/clients", "n": 3, "status": 503 } });
     let r = kc
         .http
@@ -63,7 +80,7 @@ async fn fail_nth_fails_exactly_the_nth_matching_request() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(
-        kc.sim.faults().fail_nth,
+        kc.sim().faults().fail_nth,
         Some(FailNth {
             route: "GET /admin/realms/{realm}/clients".into(),
             n: 3,
@@ -80,9 +97,11 @@ async fn fail_nth_fails_exactly_the_nth_matching_request() {
 
 #[tokio::test]
 async fn a_failing_descriptor_is_an_empty_200_as_in_keycloak() {
-    let kc = Kc::start().await;
+    let Some(kc) = sim().await else {
+        return;
+    };
     let descriptor = kc.url("/realms/master/protocol/saml/descriptor");
-    kc.sim.set_faults(Faults {
+    kc.sim().set_faults(Faults {
         descriptor_fails: true,
         ..Faults::default()
     });
@@ -108,19 +127,21 @@ async fn a_failing_descriptor_is_an_empty_200_as_in_keycloak() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    kc.sim.clear_faults();
+    kc.sim().clear_faults();
     let r = kc.http.get(&descriptor).send().await.unwrap();
     assert!(r.text().await.unwrap().starts_with("<md:EntityDescriptor"));
 }
 
 #[tokio::test]
 async fn request_counts_by_route_template() {
-    let kc = Kc::start().await;
-    kc.sim.reset_counts();
+    let Some(kc) = sim().await else {
+        return;
+    };
+    kc.sim().reset_counts();
     let id = kc.client("master", "x").await;
     kc.get(&format!("/master/clients/{id}")).await;
     kc.put(&format!("/master/clients/{id}"), json!({})).await;
-    let c = kc.sim.request_counts();
+    let c = kc.sim().request_counts();
     assert_eq!(c.get("GET /admin/realms/{realm}/clients/{id}"), 1);
     assert_eq!(c.get("PUT /admin/realms/{realm}/clients/{id}"), 1);
     assert_eq!(c.get("POST /admin/realms/{realm}/clients"), 1);
@@ -143,12 +164,14 @@ async fn request_counts_by_route_template() {
         .send()
         .await
         .unwrap();
-    assert_eq!(kc.sim.request_counts().total, 0);
+    assert_eq!(kc.sim().request_counts().total, 0);
 }
 
 #[tokio::test]
 async fn unknown_fault_settings_are_rejected() {
-    let kc = Kc::start().await;
+    let Some(kc) = sim().await else {
+        return;
+    };
     let r = kc
         .http
         .post(kc.url("/_sim/faults"))

@@ -1,7 +1,6 @@
 //! §6: flows, copies, executions, requirements, priorities, configs.
 
 use crate::common::*;
-use kc_sim::Simulator;
 
 async fn executions(kc: &Kc, alias: &str) -> Vec<serde_json::Value> {
     let r = kc
@@ -98,7 +97,13 @@ async fn copy_names_subflows_after_the_new_flow() {
         .unwrap();
     assert_eq!(inner["level"], 1);
     assert_eq!(inner.get("authenticationFlow"), None);
-    let flow = kc.sim.flow("master", "restricted").unwrap();
+    let flows = kc.get("/master/authentication/flows").await.body;
+    let flow = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["alias"] == "restricted")
+        .unwrap();
     assert_eq!(flow["builtIn"], false);
 }
 
@@ -208,7 +213,9 @@ async fn recipe_gate_with_role_condition() {
 #[tokio::test]
 async fn priority_rule_from_25_on() {
     for (version, expected) in [(26, json!(0)), (24, json!(null))] {
-        let kc = Kc::with(Simulator::builder().keycloak_version(version)).await;
+        let Some(kc) = Kc::version(version).await else {
+            continue;
+        };
         kc.post(
             "/master/authentication/flows",
             json!({ "alias": "f", "providerId": "basic-flow", "topLevel": true }),
@@ -321,11 +328,15 @@ async fn bound_flows_cannot_be_deleted() {
         json!({ "authenticationFlowBindingOverrides": { "browser": flow } }),
     )
     .await;
+    let r = kc
+        .delete(&format!("/master/authentication/flows/{flow}"))
+        .await;
     assert_eq!(
-        kc.delete(&format!("/master/authentication/flows/{flow}"))
-            .await
-            .status,
-        400
+        (r.status, r.body),
+        (
+            500,
+            json!({ "error": "unknown_error", "error_description": "For more on this error consult the server log." })
+        )
     );
     kc.put(
         &format!("/master/clients/{client}"),
@@ -384,4 +395,121 @@ async fn unknown_provider_and_parent() {
             json!({ "errorMessage": "Failed to create flow with empty alias name" })
         )
     );
+}
+
+#[tokio::test]
+async fn flow_list_keeps_creation_order_and_hides_saml_ecp() {
+    let kc = Kc::start().await;
+    for alias in ["zeta", "alpha"] {
+        let flow = json!({ "alias": alias, "providerId": "basic-flow", "topLevel": true });
+        let r = kc.post("/master/authentication/flows", flow).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let flows = kc.get("/master/authentication/flows").await.body;
+    let aliases: Vec<&str> = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["alias"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        aliases,
+        [
+            "browser",
+            "direct grant",
+            "registration",
+            "reset credentials",
+            "clients",
+            "first broker login",
+            "docker auth",
+            "zeta",
+            "alpha"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn flow_update_answers_204_without_a_body() {
+    let kc = Kc::start().await;
+    let flow = json!({ "alias": "mine", "providerId": "basic-flow", "topLevel": true });
+    let id = kc.post("/master/authentication/flows", flow).await.id();
+    let r = kc
+        .put(
+            &format!("/master/authentication/flows/{id}"),
+            json!({ "alias": "renamed", "description": "d", "providerId": "basic-flow", "topLevel": true, "builtIn": false }),
+        )
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (204, ""));
+    let r = kc.get(&format!("/master/authentication/flows/{id}")).await;
+    assert_eq!(
+        (r.body["alias"].clone(), r.body["description"].clone()),
+        (json!("renamed"), json!("d"))
+    );
+    let r = kc
+        .put(
+            &format!("/master/authentication/flows/{id}"),
+            json!({ "alias": "browser", "description": "d" }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            409,
+            json!({ "errorMessage": "Flow alias name already exists" })
+        )
+    );
+}
+
+#[tokio::test]
+async fn registration_page_form_is_a_form_provider_not_a_form_action() {
+    let kc = Kc::start().await;
+    let forms = kc.get("/master/authentication/form-providers").await.body;
+    assert_eq!(
+        forms,
+        json!([{ "displayName": "Registration Page", "description": "This is the controller for the registration page", "id": "registration-page-form" }])
+    );
+    let actions = kc
+        .get("/master/authentication/form-action-providers")
+        .await
+        .body;
+    let mut ids: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "registration-password-action",
+            "registration-recaptcha-action",
+            "registration-recaptcha-enterprise",
+            "registration-terms-and-conditions",
+            "registration-user-creation"
+        ]
+    );
+    // A form sub-flow takes the form provider; its executions are form actions.
+    let top = json!({ "alias": "reg", "providerId": "basic-flow", "topLevel": true });
+    kc.post("/master/authentication/flows", top).await;
+    let form =
+        json!({ "alias": "reg form", "type": "form-flow", "provider": "registration-page-form" });
+    let r = kc
+        .post("/master/authentication/flows/reg/executions/flow", form)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = kc
+        .post(
+            "/master/authentication/flows/reg%20form/executions/execution",
+            json!({ "provider": "registration-user-creation" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = kc
+        .post(
+            "/master/authentication/flows/reg%20form/executions/execution",
+            json!({ "provider": "registration-page-form" }),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
 }

@@ -183,7 +183,10 @@ async fn protocol_mapper_location() {
 async fn trailing_slashes_are_ignored_like_resteasy() {
     let kc = Kc::start().await;
     let r = kc
-        .post("/", json!({ "realm": "slash", "enabled": true }))
+        .post(
+            "/",
+            json!({ "realm": kc.realm_name("slash"), "enabled": true }),
+        )
         .await;
     assert_eq!(
         (r.status, r.location()),

@@ -16,3 +16,4 @@ mod locations;
 mod paging;
 mod partial;
 mod role_mappings;
+mod users;

@@ -5,11 +5,10 @@ use crate::common::*;
 #[tokio::test]
 async fn users_and_members_default_to_100() {
     let kc = Kc::start().await;
-    let g = kc.sim.add_group("master", "/crowd");
+    let g = kc.add_group("master", "/crowd").await;
     for i in 0..105 {
-        kc.sim.add_user("master", &format!("user{i:03}"), "pw");
-        kc.sim
-            .add_member("master", &format!("user{i:03}"), "/crowd");
+        let u = kc.add_user("master", &format!("user{i:03}")).await;
+        kc.add_member("master", &u, &g).await;
     }
     assert_eq!(
         kc.get("/master/users").await.body.as_array().unwrap().len(),
@@ -65,7 +64,7 @@ async fn clients_have_no_default_page_and_roles_page_only_with_both() {
         .len();
     assert_eq!(
         all, 9,
-        "the 6 built-in clients of master and the 3 created ones"
+        "the 6 built-in clients of a realm and the 3 created ones"
     );
     assert_eq!(
         kc.get("/master/clients?first=1&max=2")
@@ -100,11 +99,11 @@ async fn clients_have_no_default_page_and_roles_page_only_with_both() {
 #[tokio::test]
 async fn role_holders_and_identity_providers_default_to_100() {
     let kc = Kc::start().await;
-    kc.sim.add_realm_role("master", "crowd");
+    kc.add_realm_role("master", "crowd").await;
     for i in 0..101 {
         let name = format!("holder{i:03}");
-        kc.sim.add_user("master", &name, "pw");
-        kc.sim.grant_user_role("master", &name, "crowd");
+        let u = kc.add_user("master", &name).await;
+        kc.grant_user_role("master", &u, "crowd").await;
         let idp = json!({ "alias": format!("idp{i:03}"), "providerId": "oidc", "config": {} });
         assert_eq!(
             kc.post("/master/identity-provider/instances", idp)

@@ -6,7 +6,7 @@ use crate::common::*;
 async fn export_masks_secrets_and_nests_groups() {
     let kc = Kc::start().await;
     kc.client("master", "app").await;
-    kc.sim.add_group("master", "/partners/acme");
+    kc.add_group("master", "/partners/acme").await;
     let r = kc
         .post(
             "/master/partial-export?exportClients=true&exportGroupsAndRoles=true",
@@ -40,7 +40,7 @@ async fn import_policies() {
     kc.client("master", "app").await;
     let body = |policy: &str| {
         json!({ "ifResourceExists": policy, "clients": [{ "clientId": "app", "protocol": "openid-connect" }, { "clientId": "new", "protocol": "openid-connect" }],
-            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "name": "imported", "subGroups": [{ "name": "child" }] }],
+            "roles": { "realm": [{ "name": "partner" }] }, "groups": [{ "name": "imported", "path": "/imported", "subGroups": [{ "name": "child", "path": "/imported/child" }] }],
             "extra": "ignored" })
     };
     let r = kc.post("/master/partialImport", body("FAIL")).await;
@@ -51,14 +51,16 @@ async fn import_policies() {
             json!({ "errorMessage": "Client id 'app' already exists" })
         )
     );
-    assert!(kc.sim.client("master", "new").is_none(), "all or nothing");
+    let new = kc.get("/master/clients?clientId=new").await.body;
+    assert_eq!(new, json!([]), "all or nothing");
     let r = kc.post("/master/partialImport", body("SKIP")).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(
         (r.body["added"].clone(), r.body["skipped"].clone()),
         (json!(3), json!(1))
     );
-    assert!(kc.sim.group("master", "/imported/child").is_some());
+    let child = kc.get("/master/group-by-path/imported/child").await;
+    assert_eq!(child.body["path"], "/imported/child", "{}", child.text);
     let r = kc.post("/master/partialImport", body("OVERWRITE")).await;
     assert_eq!(
         (r.body["overwritten"].clone(), r.body["added"].clone()),
@@ -71,4 +73,20 @@ async fn import_policies() {
         .map(|x| x["resourceType"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["CLIENT", "CLIENT", "REALM_ROLE", "GROUP"]);
+}
+
+#[tokio::test]
+async fn a_group_without_path_is_a_server_error() {
+    let kc = Kc::start().await;
+    let body = json!({ "ifResourceExists": "SKIP", "groups": [{ "name": "loose" }] });
+    let r = kc.post("/master/partialImport", body).await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            500,
+            json!({ "error": "unknown_error", "error_description": "For more on this error consult the server log." })
+        )
+    );
+    let r = kc.get("/master/group-by-path/loose").await;
+    assert_eq!(r.status, 404, "nothing imported");
 }
