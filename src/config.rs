@@ -2,6 +2,7 @@
 //! environment combine into one [`Connection`].
 //!
 //! ```yaml
+//! records: federations                  # the complete record set (default: federations)
 //! targets:
 //!   prod:
 //!     url: https://idp.example.org
@@ -34,6 +35,8 @@ pub const ENV_CONFIG: &str = "FEDCTL_CONFIG";
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// The directory holding the complete record set, relative to this file.
+    pub records: Option<PathBuf>,
     #[serde(default)]
     pub targets: BTreeMap<String, NamedTarget>,
 }
@@ -107,6 +110,19 @@ pub struct LiveTarget {
     timeout: Duration,
     /// Where the credentials come from (the default: the environment).
     named: NamedTarget,
+}
+
+/// The record directory fedctl.yaml names (`records:`, relative to the file), or `None` when
+/// there is no fedctl.yaml or it names none.
+pub fn configured_records(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<PathBuf>, TargetError> {
+    let path = env(ENV_CONFIG).map_or_else(|| PathBuf::from(DEFAULT_PATH), PathBuf::from);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let records = ConfigFile::load(&path)?.records;
+    Ok(records.map(|dir| path.parent().unwrap_or(Path::new("")).join(dir)))
 }
 
 /// The live Keycloak the arguments name, or `None` when they name none.

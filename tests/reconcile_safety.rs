@@ -390,3 +390,36 @@ fn a_saved_plan_runs_as_reviewed_or_not_at_all() {
         .code(1)
         .stderr(predicate::str::contains("runs as it was made"));
 }
+
+#[test]
+fn fedctl_yaml_names_the_complete_record_set() {
+    let workspace = two_partners();
+    workspace.run("apply", &["--yes"]).success();
+    let dir = workspace.dir.path();
+    std::fs::create_dir(dir.join("partners")).unwrap();
+    std::fs::copy(
+        dir.join("federations/acme.yaml"),
+        dir.join("partners/acme.yaml"),
+    )
+    .unwrap();
+    let plan_without_paths = || {
+        let mut command = common::fedctl();
+        command
+            .current_dir(dir)
+            .env_remove("FEDCTL_CONFIG")
+            .args(["plan", "--realm-file"])
+            .arg(workspace.realm_file());
+        command.assert()
+    };
+
+    // No fedctl.yaml: the default set, federations/, holds both records.
+    plan_without_paths()
+        .success()
+        .stdout(predicate::str::contains("globex").not());
+
+    // `records: partners` makes partners/ the complete set: globex's record is gone there.
+    std::fs::write(dir.join("fedctl.yaml"), "records: partners\n").unwrap();
+    plan_without_paths()
+        .success()
+        .stdout(predicate::str::contains("record globex is gone"));
+}

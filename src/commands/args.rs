@@ -8,8 +8,9 @@ use crate::metadata_source::FetchOptions;
 /// Which records to read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RecordArgs {
-    /// Record files, or directories searched recursively for *.yaml / *.yml.
-    #[arg(value_name = "PATH", default_value = "federations")]
+    /// Record files, or directories searched recursively for *.yaml / *.yml (default: the
+    /// `records:` directory of fedctl.yaml, else `federations`).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Attribute profile to resolve `attributes_shared` names (default: the built-in
@@ -17,6 +18,24 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE")]
     pub attribute_profile: Option<PathBuf>,
 }
+
+impl RecordArgs {
+    /// With no PATH given, the complete record set: `records:` in fedctl.yaml when it names
+    /// one, else `federations`.
+    pub fn fill_default_paths(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), crate::target::TargetError> {
+        if self.paths.is_empty() {
+            let configured = crate::config::configured_records(env)?;
+            self.paths = vec![configured.unwrap_or_else(|| PathBuf::from(DEFAULT_RECORDS))];
+        }
+        Ok(())
+    }
+}
+
+/// The record set when neither the command line nor fedctl.yaml names one.
+pub const DEFAULT_RECORDS: &str = "federations";
 
 /// Which identity provider to talk to. Exactly one of `--realm-file`, `--url` or `--target`
 /// (or `KEYCLOAK_URL` in the environment). Credentials never come from the command line:

@@ -185,7 +185,7 @@ fn realm_source<'a>(
 /// default path `federations` may be missing. Paths given explicitly must exist.
 fn load_records(args: &RecordArgs, optional: bool) -> Result<Vec<LoadedRecord>, CertsError> {
     let default_missing = args.paths.len() == 1
-        && args.paths[0] == Path::new("federations")
+        && args.paths[0] == Path::new(super::args::DEFAULT_RECORDS)
         && !args.paths[0].exists();
     if optional && default_missing {
         return Ok(Vec::new());

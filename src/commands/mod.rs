@@ -23,7 +23,10 @@ impl Exit {
     pub const SUCCESS: Exit = Exit(0);
 }
 
-pub fn run(cli: Cli) -> Result<Exit, Error> {
+pub fn run(mut cli: Cli) -> Result<Exit, Error> {
+    if let Some(records) = record_args(&mut cli.command) {
+        records.fill_default_paths(&|name| std::env::var(name).ok())?;
+    }
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args),
@@ -33,5 +36,18 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Review(args) => review::run(&args),
         Command::ExportMetadata(args) => export_metadata::run(&args),
         Command::Completions(args) => Ok(completions::run(&args)),
+    }
+}
+
+/// The records a command reads, for the commands that read records.
+fn record_args(command: &mut Command) -> Option<&mut args::RecordArgs> {
+    match command {
+        Command::Validate(args) => Some(&mut args.records),
+        Command::Plan(args) => Some(&mut args.records),
+        Command::Apply(args) => Some(&mut args.records),
+        Command::Certs(args) => Some(&mut args.records),
+        Command::Review(args) => Some(&mut args.records),
+        Command::ExportMetadata(args) => Some(&mut args.records),
+        Command::New(_) | Command::Completions(_) => None,
     }
 }
