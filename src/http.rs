@@ -3,7 +3,6 @@
 //! (extra CAs may be added, never removed), plain http only to this machine unless the user
 //! explicitly allows it, connect and whole-request timeouts.
 
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -67,7 +66,7 @@ pub async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Ve
 pub fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), HttpSetupError> {
     match url.scheme() {
         "https" => Ok(()),
-        "http" if allow_insecure_http || is_loopback(url) => Ok(()),
+        "http" if allow_insecure_http || crate::url_rule::is_loopback(url) => Ok(()),
         "http" => Err(HttpSetupError::InsecureHttp),
         other => Err(HttpSetupError::Scheme(other.to_owned())),
     }
@@ -107,15 +106,6 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupErr
         return Err(bad("no PEM certificate in it".into()));
     }
     Ok(certs)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]
