@@ -56,6 +56,10 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Renew our realm's signing certificate without breaking a partner: stage a new key,
+    /// hand out the metadata, check every outbound federation confirms it, promote, retire.
+    #[command(after_help = examples::ROLLOVER)]
+    Rollover(commands::rollover::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -105,6 +109,12 @@ Examples:
   fedctl export-metadata federations/ --realm-file realm.json --out handoff/
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
+
+    pub const ROLLOVER: &str = "\
+Examples:
+  fedctl rollover stage federations/ --url https://idp.example.org
+  fedctl rollover status federations/ --realm-file realm.json --output json
+  fedctl rollover promote federations/ --target prod --adopt-keys";
 
     pub const COMPLETIONS: &str = "\
 Examples:

@@ -36,6 +36,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Rollover(#[from] crate::rollover::RolloverError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     SavedPlan(#[from] crate::reconcile::saved::SavedPlanError),
 }
 

@@ -22,6 +22,7 @@ pub mod profile;
 pub mod reconcile;
 pub mod record;
 pub mod review;
+pub mod rollover;
 pub mod saml;
 pub mod state;
 pub mod target;

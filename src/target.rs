@@ -2,6 +2,8 @@
 //! ([`crate::keycloak::realm_file`]) and a live Keycloak through its admin REST API. The
 //! planner never knows which one it has.
 
+pub mod key_providers;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

@@ -7,10 +7,6 @@ use super::model::{
     SourceKind, StatedExpiry, Status, Thresholds, Usage,
 };
 
-/// How far a record's `signing_cert_expiry` may be from the certificate's not-after date (UTC)
-/// and still agree: admins write the date in their own time zone.
-const STATED_DATE_TOLERANCE_DAYS: i64 = 1;
-
 pub fn evaluate(inventory: Inventory, thresholds: Thresholds, as_of: OffsetDateTime) -> Report {
     let (mismatches, unconfirmed) = compare_stated(&inventory.stated, &inventory.certificates);
     let mut certificates: Vec<CheckedCertificate> = inventory
@@ -141,7 +137,7 @@ fn actual_signing_dates(claim: &StatedExpiry, found: &[Found]) -> Vec<Date> {
 }
 
 fn agrees(stated: Date, actual: Date) -> bool {
-    (stated - actual).whole_days().abs() <= STATED_DATE_TOLERANCE_DAYS
+    crate::record::IsoDate(stated).agrees_with(actual)
 }
 
 #[cfg(test)]

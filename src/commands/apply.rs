@@ -120,7 +120,7 @@ pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Ex
 }
 
 /// The plan (and its one summary line) is already on screen: only the question remains.
-fn confirm(target: &impl Target) -> Result<bool, Error> {
+pub(crate) fn confirm(target: &impl Target) -> Result<bool, Error> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
             "refusing to apply without --yes: standard input is not a terminal to confirm on"

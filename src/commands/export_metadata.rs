@@ -530,6 +530,7 @@ mod tests {
 
     fn key(kid: &str, status: KeyStatus, priority: i64, algorithm: Option<&str>) -> RealmKey {
         RealmKey {
+            provider_type: None,
             provider_id: kid.into(),
             provider_name: None,
             kid: Some(kid.into()),

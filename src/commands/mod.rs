@@ -10,6 +10,7 @@ pub mod new;
 pub mod pipeline;
 pub mod plan;
 pub mod review;
+pub mod rollover;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -35,6 +36,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::Certs(args) => certs::run(&args),
         Command::Review(args) => review::run(&args),
         Command::ExportMetadata(args) => export_metadata::run(&args),
+        Command::Rollover(args) => rollover::run(&args),
         Command::Completions(args) => Ok(completions::run(&args)),
     }
 }
@@ -48,6 +50,7 @@ fn record_args(command: &mut Command) -> Option<&mut args::RecordArgs> {
         Command::Certs(args) => Some(&mut args.records),
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
+        Command::Rollover(args) => Some(args.step.records_mut()),
         Command::New(_) | Command::Completions(_) => None,
     }
 }

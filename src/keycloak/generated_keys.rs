@@ -51,6 +51,12 @@ pub fn key_providers(realm: &str, now: OffsetDateTime) -> Result<Vec<Value>, Key
         .collect()
 }
 
+/// One more `rsa-generated` RS256 signing key provider, as the realm file stores it (a
+/// rollover's new key).
+pub fn signing_key_provider(realm: &str, now: OffsetDateTime) -> Result<Value, KeyGenError> {
+    key_provider(realm, Use::Signing, now)
+}
+
 fn key_provider(realm: &str, key_use: Use, now: OffsetDateTime) -> Result<Value, KeyGenError> {
     let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)?;
     let pkcs8 = key.to_pkcs8_der()?;

@@ -24,6 +24,9 @@ pub struct RealmKey {
     pub provider_id: String,
     /// Component name, e.g. `rsa-generated`: realm exports only, `/keys` does not report it.
     pub provider_name: Option<String>,
+    /// The provider factory (the component's `providerId`, e.g. `rsa-generated`): realm
+    /// exports only.
+    pub provider_type: Option<String>,
     /// Key id: reported by `/keys`; for exports the configured `kid`, or, for keys with a
     /// certificate, computed the way Keycloak does ([`keycloak_kid`]).
     pub kid: Option<String>,
@@ -125,6 +128,7 @@ impl KeyMetadata {
         RealmKey {
             provider_id: self.provider_id,
             provider_name: None,
+            provider_type: None,
             kid: self.kid,
             algorithm: self.algorithm,
             status: self.status.unwrap_or(KeyStatus::Active),
@@ -195,6 +199,7 @@ impl Component {
             priority: self.first("priority").and_then(|p| p.trim().parse().ok()),
             certificate,
             valid_to: None,
+            provider_type: self.provider_id,
             provider_id: self.id,
             provider_name: self.name,
         }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod generated_keys;
+pub mod key_providers;
 pub mod keys;
 pub mod realm_file;
 pub mod realm_json;

@@ -113,6 +113,10 @@ impl RealmFile {
         })
     }
 
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// A copy of the whole document (for commands that read more than the managed objects).
     pub fn document(&self) -> Value {
         self.lock().clone()

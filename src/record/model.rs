@@ -278,6 +278,22 @@ impl Contacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IsoDate(pub time::Date);
 
+/// How far a record's `signing_cert_expiry` may be from a certificate's not-after date (UTC)
+/// and still describe it: admins write the date in their own time zone.
+pub const STATED_DATE_TOLERANCE_DAYS: i64 = 1;
+
+impl IsoDate {
+    /// Whether this stated expiry describes a certificate that expires on `not_after` (UTC).
+    pub fn agrees_with(self, not_after: time::Date) -> bool {
+        self.days_from(not_after) <= STATED_DATE_TOLERANCE_DAYS
+    }
+
+    /// Whole days between this date and `other`, either way.
+    pub fn days_from(self, other: time::Date) -> i64 {
+        (self.0 - other).whole_days().abs()
+    }
+}
+
 const ISO_DATE: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 

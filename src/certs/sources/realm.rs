@@ -339,6 +339,7 @@ mod tests {
     #[test]
     fn disabled_keys_and_keys_without_certificates_are_left_out() {
         let key = |id: &str, status, certificate: Option<&str>| RealmKey {
+            provider_type: None,
             provider_id: id.into(),
             provider_name: None,
             kid: None,
@@ -367,6 +368,7 @@ mod tests {
     #[test]
     fn a_keys_location_does_not_change_with_its_state() {
         let key = |status| RealmKey {
+            provider_type: None,
             provider_id: "rsa-generated".into(),
             provider_name: Some("rsa-generated".into()),
             kid: Some("k1".into()),

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod error;
 pub mod flows;
 pub mod ids;
+pub mod key_providers;
 pub mod observe;
 pub mod retry;
 pub mod secret;

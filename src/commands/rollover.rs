@@ -1,0 +1,190 @@
+//! `fedctl rollover stage|status|promote|retire`: renew our realm's signing certificate
+//! across every outbound federation. The shell around [`crate::rollover`]: reads records and
+//! the target's key providers, shows the plan, asks, applies it through the key-provider port.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::Exit;
+use super::args::{RecordArgs, TargetArgs};
+use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
+use crate::desired::RecordRef;
+use crate::error::Error;
+use crate::record::RecordSet;
+use crate::rollover::{self, RolloverStatus, Step, render};
+use crate::target::key_providers::{KeyChange, KeyProvider, KeyProviderTarget};
+use crate::target::{Target, TargetError};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub step: StepArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum StepArgs {
+    /// Add a new RS256 signing key that is published (IdP metadata, JWKS) but does not sign
+    /// yet, so that partners can be handed it first.
+    Stage(ChangeArgs),
+    /// Every outbound federation: does its record confirm the new certificate? Exit 1 while
+    /// any is unconfirmed.
+    Status(StatusArgs),
+    /// Make the staged key the signer; the old one stays published (passive). Refused while
+    /// a federation is unconfirmed, unless --force names it.
+    Promote(PromoteArgs),
+    /// Disable the old key (no longer published); run again later to remove it. Refused while
+    /// a record still states the old certificate's expiry.
+    Retire(ChangeArgs),
+}
+
+impl StepArgs {
+    /// The records every step reads (the realm, and the federations to judge).
+    pub fn records_mut(&mut self) -> &mut RecordArgs {
+        match self {
+            StepArgs::Stage(a) | StepArgs::Retire(a) => &mut a.records,
+            StepArgs::Promote(a) => &mut a.change.records,
+            StepArgs::Status(a) => &mut a.records,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub records: RecordArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Apply without asking. Required when not on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Allow changing a key provider fedctl did not create: the old signer's active state
+    /// (promote) and disabling and removing it (retire).
+    #[arg(long)]
+    pub adopt_keys: bool,
+
+    /// Seconds to wait for another fedctl run that is changing the same realm file.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
+    /// Promote even though these federations (record names, the file name without .yaml)
+    /// are unconfirmed: their partners' sign-ins fail until they trust the new certificate.
+    #[arg(long, value_name = "NAME", num_args = 1..)]
+    pub force: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub records: RecordArgs,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+pub fn run(args: &Args) -> Result<Exit, Error> {
+    match &args.step {
+        StepArgs::Stage(a) => change(Step::Stage, a, Vec::new()),
+        StepArgs::Promote(a) => change(Step::Promote, &a.change, a.force.clone()),
+        StepArgs::Retire(a) => change(Step::Retire, a, Vec::new()),
+        StepArgs::Status(a) => status(a),
+    }
+}
+
+fn refs(set: &RecordSet) -> Vec<RecordRef<'_>> {
+    set.records
+        .iter()
+        .map(|r| RecordRef {
+            id: &r.id,
+            federation: &r.record.federation,
+        })
+        .collect()
+}
+
+fn status(args: &StatusArgs) -> Result<Exit, Error> {
+    let set = crate::record::load(&args.records)?;
+    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
+    let providers = block_on(target.key_providers())?;
+    let status = RolloverStatus::new(target.realm(), &providers, &refs(&set));
+    match args.output {
+        Output::Text => print!("{}", render::status_text(&status)),
+        Output::Json => println!("{}", render::status_json(&status)),
+    }
+    Ok(if status.unconfirmed().next().is_some() {
+        Exit(1)
+    } else {
+        Exit::SUCCESS
+    })
+}
+
+fn change(step: Step, args: &ChangeArgs, force: Vec<String>) -> Result<Exit, Error> {
+    let set = crate::record::load(&args.records)?;
+    let lock = Duration::from_secs(args.lock_timeout);
+    let target = open_target(&args.target, records_realm(&set).as_deref(), Some(lock))?;
+    let providers = block_on(target.key_providers())?;
+    let options = rollover::Options { today: None, force };
+    let plan = rollover::plan::plan(step, target.realm(), &providers, &refs(&set), &options)?;
+    let header = format!(
+        "Rollover {step} for realm {} ({})",
+        target.realm(),
+        target.describe()
+    );
+    println!("{}", render::plan_text(&plan, &header).trim_end());
+    plan.check_adoption(args.adopt_keys)?;
+    if plan.changes.is_empty() {
+        return Ok(Exit::SUCCESS);
+    }
+    if !args.yes && !super::apply::confirm(&target)? {
+        println!("Rollover cancelled; nothing was changed.");
+        return Ok(Exit(1));
+    }
+    for planned in &plan.changes {
+        block_on(target.change_key(&planned.change))?;
+    }
+    block_on(target.commit_keys())?;
+    println!("Done: {} key provider change(s).", plan.changes.len());
+    if step == Step::Stage && std::io::stdout().is_terminal() {
+        println!("Next: hand partners the new metadata with `fedctl export-metadata`.");
+    }
+    Ok(Exit::SUCCESS)
+}
+
+impl KeyProviderTarget for AnyTarget {
+    async fn key_providers(&self) -> Result<Vec<KeyProvider>, TargetError> {
+        match self {
+            AnyTarget::File(t) => t.key_providers().await,
+            AnyTarget::Keycloak(t) => t.key_providers().await,
+        }
+    }
+
+    async fn change_key(&self, change: &KeyChange) -> Result<(), TargetError> {
+        match self {
+            AnyTarget::File(t) => t.change_key(change).await,
+            AnyTarget::Keycloak(t) => t.change_key(change).await,
+        }
+    }
+
+    async fn commit_keys(&self) -> Result<(), TargetError> {
+        match self {
+            AnyTarget::File(t) => t.commit_keys().await,
+            AnyTarget::Keycloak(t) => t.commit_keys().await,
+        }
+    }
+}
