@@ -55,12 +55,53 @@ pub struct EndpointSummary {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateSummary {
+    /// Which certificate signs, from when (signing-certificate rollover).
+    pub role: CertificateRole,
     pub key_name: Option<String>,
     pub subject: String,
     /// SHA-256 of the DER, colon-separated upper-case hex.
     pub sha256_fingerprint: String,
     #[serde(with = "time::serde::rfc3339")]
     pub not_after: OffsetDateTime,
+}
+
+/// Keycloak lists the key that signs first in its descriptor and the other published
+/// (passive) keys after it (`SamlService.getIDPMetadataDescriptor`: active first, then by
+/// priority); a passive key whose certificate outlives the signer's is the next one, staged by
+/// `fedctl rollover stage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateRole {
+    /// Signs now.
+    Current,
+    /// Published, signs once we promote it: trust it now, beside the current one.
+    Next,
+    /// No longer signs; published until we retire it.
+    Previous,
+}
+
+impl CertificateRole {
+    fn describe(self) -> &'static str {
+        match self {
+            CertificateRole::Current => "signs now",
+            CertificateRole::Next => "signs from our announced switch-over: trust it now",
+            CertificateRole::Previous => "no longer signs; published until retired",
+        }
+    }
+
+    /// Roles by position and expiry: the first certificate signs.
+    fn assign(certificates: &mut [CertificateSummary]) {
+        let Some(current) = certificates.first().map(|c| c.not_after) else {
+            return;
+        };
+        for certificate in certificates.iter_mut().skip(1) {
+            certificate.role = if certificate.not_after > current {
+                CertificateRole::Next
+            } else {
+                CertificateRole::Previous
+            };
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,12 +172,13 @@ pub fn saml(
             })
             .collect()
     };
-    let signing_certificates = idp
+    let mut signing_certificates: Vec<CertificateSummary> = idp
         .keys()
         .filter(|(_, key)| key.usage.signs())
         .filter_map(|(_, key)| {
             let cert = key.certificate.as_ref().ok()?;
             Some(CertificateSummary {
+                role: CertificateRole::Current,
                 key_name: key.key_name.clone(),
                 subject: cert.subject.clone(),
                 sha256_fingerprint: cert.fingerprint_colons(),
@@ -144,6 +186,7 @@ pub fn saml(
             })
         })
         .collect();
+    CertificateRole::assign(&mut signing_certificates);
     let details = SamlDetails {
         entity_id: idp.entity_id.clone(),
         metadata_file: metadata_file.to_owned(),
@@ -317,15 +360,28 @@ fn saml_markdown(md: &mut String, saml: &SamlDetails) {
     md.push_str("\n### Signing certificates\n\n");
     table(
         md,
-        &["Key name", "SHA-256 fingerprint", "Not after"],
+        &["Key name", "SHA-256 fingerprint", "Not after", "Signs"],
         saml.signing_certificates.iter().map(|c| {
             vec![
                 c.key_name.clone().unwrap_or_default(),
                 c.sha256_fingerprint.clone(),
                 c.not_after.date().to_string(),
+                c.role.describe().to_owned(),
             ]
         }),
     );
+    if let Some(next) = saml
+        .signing_certificates
+        .iter()
+        .find(|c| c.role == CertificateRole::Next)
+    {
+        let _ = writeln!(
+            md,
+            "
+We are renewing our signing certificate: add the one that expires {} to your              trust configuration now, beside the current one, and tell us when it is in place.              We switch over only once every partner has it.",
+            next.not_after.date()
+        );
+    }
     let _ = writeln!(
         md,
         "\n## Your service provider, as we configured it\n\n- Entity ID: `{}`",
