@@ -3,12 +3,17 @@
 use time::{Date, OffsetDateTime};
 
 use super::model::{
-    CheckedCertificate, CheckedValidity, Evidence, ExpiryMismatch, Found, Inventory, Report,
-    SourceKind, StatedExpiry, Status, Thresholds, Usage,
+    CheckedCertificate, CheckedValidity, Evidence, ExpiryMismatch, Found, Inventory, MismatchKind,
+    RealmSigning, Report, SourceKind, StatedExpiry, Status, Thresholds, Usage,
 };
+use crate::record::IsoDate;
 
 pub fn evaluate(inventory: Inventory, thresholds: Thresholds, as_of: OffsetDateTime) -> Report {
-    let (mismatches, unconfirmed) = compare_stated(&inventory.stated, &inventory.certificates);
+    let (mismatches, unconfirmed) = compare_stated(
+        &inventory.stated,
+        &inventory.certificates,
+        &inventory.realm_signing,
+    );
     let mut certificates: Vec<CheckedCertificate> = inventory
         .certificates
         .into_iter()
@@ -91,14 +96,30 @@ pub fn verdict(
     (days, status)
 }
 
-/// Compares each record's stated expiry with the partner's real signing certificates of the
-/// same federation. A disagreement is a WARNING finding naming both dates; a record whose
-/// certificate was not found anywhere is checked on its stated date alone (source `record`).
-fn compare_stated(stated: &[StatedExpiry], found: &[Found]) -> (Vec<ExpiryMismatch>, Vec<Found>) {
+/// Compares each record's stated expiry with the signing certificate it describes: the
+/// partner's of the same federation, or for an outbound federation our realm's
+/// ([`compare_outbound`]). A disagreement is a WARNING finding naming both dates; a record
+/// whose certificate was not found anywhere is checked on its stated date alone (source
+/// `record`).
+fn compare_stated(
+    stated: &[StatedExpiry],
+    found: &[Found],
+    realm_signing: &[RealmSigning],
+) -> (Vec<ExpiryMismatch>, Vec<Found>) {
     let mut mismatches = Vec::new();
     let mut unconfirmed = Vec::new();
     for claim in stated {
-        let actual = actual_signing_dates(claim, found);
+        // Without our realm's keys an outbound record is checked on its date alone: the
+        // partner's certificates are not what it describes.
+        if claim.outbound && !realm_signing.is_empty() {
+            mismatches.extend(compare_outbound(claim, realm_signing));
+            continue;
+        }
+        let actual = if claim.outbound {
+            Vec::new()
+        } else {
+            actual_signing_dates(claim, found)
+        };
         if actual.is_empty() {
             unconfirmed.push(Found {
                 federation: Some(claim.federation.clone()),
@@ -115,10 +136,48 @@ fn compare_stated(stated: &[StatedExpiry], found: &[Found]) -> (Vec<ExpiryMismat
                 stated: claim.date,
                 actual,
                 status: Status::Warning,
+                kind: MismatchKind::WrongDate,
             });
         }
     }
     (mismatches, unconfirmed)
+}
+
+/// An outbound record states the expiry of our realm's certificate the partner trusts. The
+/// nearest published certificate within tolerance is the one meant: the signer's is fine
+/// (its expiry is checked as a realm key), a newer one's too (the partner already has the
+/// next certificate of a rollover), an older one's is CRITICAL: the partner rejects what we
+/// sign now. No certificate with that date is a WARNING naming both.
+fn compare_outbound(claim: &StatedExpiry, ours: &[RealmSigning]) -> Option<ExpiryMismatch> {
+    let stated = IsoDate(claim.date);
+    let signer = ours.iter().find(|s| s.signs).map(|s| s.not_after);
+    // Nearest first; on a tie the signer.
+    let meant = ours
+        .iter()
+        .min_by_key(|s| (stated.days_from(s.not_after), !s.signs))
+        .filter(|s| stated.agrees_with(s.not_after));
+    let mismatch = |actual: Vec<Date>, status, kind| ExpiryMismatch {
+        federation: claim.federation.clone(),
+        partner: claim.partner.clone(),
+        stated: claim.date,
+        actual,
+        status,
+        kind,
+    };
+    match meant {
+        Some(meant) if meant.signs || signer.is_none_or(|s| meant.not_after > s) => None,
+        Some(old) => Some(mismatch(
+            vec![old.not_after],
+            Status::Critical,
+            MismatchKind::OldCertificate,
+        )),
+        None => {
+            let mut actual: Vec<Date> = ours.iter().map(|s| s.not_after).collect();
+            actual.sort();
+            actual.dedup();
+            Some(mismatch(actual, Status::Warning, MismatchKind::WrongDate))
+        }
+    }
 }
 
 fn actual_signing_dates(claim: &StatedExpiry, found: &[Found]) -> Vec<Date> {
@@ -179,7 +238,105 @@ mod tests {
             federation: federation.into(),
             partner: "Partner".into(),
             date,
+            outbound: false,
         }
+    }
+
+    fn outbound(federation: &str, date: Date) -> StatedExpiry {
+        StatedExpiry {
+            outbound: true,
+            ..stated(federation, date)
+        }
+    }
+
+    /// Our realm during a rollover: the old key still signs, the new one is staged.
+    fn rolling(signer: Date, other: Date) -> Vec<RealmSigning> {
+        vec![
+            RealmSigning {
+                not_after: signer,
+                signs: true,
+            },
+            RealmSigning {
+                not_after: other,
+                signs: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn an_outbound_record_stating_the_signers_date_or_the_next_one_is_fine() {
+        let (old, new) = (date!(2026 - 12 - 20), date!(2036 - 12 - 04));
+        let inventory = Inventory {
+            stated: vec![outbound("a", old), outbound("b", date!(2036 - 12 - 05))],
+            realm_signing: rolling(old, new),
+            ..Inventory::default()
+        };
+        let report = evaluate(inventory, Thresholds::default(), NOW);
+        assert!(report.mismatches.is_empty(), "{:?}", report.mismatches);
+        // Judged by the realm key's own expiry, not a record-only entry.
+        assert!(report.certificates.is_empty());
+    }
+
+    #[test]
+    fn an_outbound_record_stating_an_old_certificates_date_is_critical() {
+        let (old, new) = (date!(2026 - 12 - 20), date!(2036 - 12 - 04));
+        let inventory = Inventory {
+            stated: vec![outbound("a", old)],
+            // Promoted: the new key signs, the old one is still published.
+            realm_signing: rolling(new, old),
+            ..Inventory::default()
+        };
+        let report = evaluate(inventory, Thresholds::default(), NOW);
+        assert_eq!(
+            report.mismatches,
+            [ExpiryMismatch {
+                federation: "a".into(),
+                partner: "Partner".into(),
+                stated: old,
+                actual: vec![old],
+                status: Status::Critical,
+                kind: MismatchKind::OldCertificate,
+            }]
+        );
+        assert_eq!(report.status(), Status::Critical);
+        let text = crate::certs::render::text::render(
+            &report,
+            false,
+            crate::certs::render::text::Layout::Wide,
+        );
+        assert!(
+            text.contains(
+                "partner Partner still trusts the old certificate (expires 2026-12-20); send the \
+                 new metadata (`fedctl export-metadata`) and update the record"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_outbound_record_stating_no_realm_certificates_date_is_a_warning_naming_both() {
+        let (signer, other) = (date!(2036 - 12 - 04), date!(2026 - 12 - 20));
+        let inventory = Inventory {
+            certificates: vec![found(
+                "a",
+                SourceKind::SamlClient,
+                Usage::Signing,
+                cert(datetime!(2027-03-01 10:00 UTC)),
+            )],
+            // The partner's own certificate's date: the wrong certificate for outbound.
+            stated: vec![outbound("a", date!(2027 - 03 - 01))],
+            realm_signing: rolling(signer, other),
+            ..Inventory::default()
+        };
+        let report = evaluate(inventory, Thresholds::default(), NOW);
+        assert_eq!(report.mismatches.len(), 1);
+        let m = &report.mismatches[0];
+        assert_eq!(
+            (m.status, m.kind),
+            (Status::Warning, MismatchKind::WrongDate)
+        );
+        assert_eq!(m.stated, date!(2027 - 03 - 01));
+        assert_eq!(m.actual, [other, signer]);
     }
 
     #[test]
@@ -319,6 +476,7 @@ mod tests {
                 stated: date!(2026 - 11 - 15),
                 actual: vec![date!(2027 - 03 - 01)],
                 status: Status::Warning,
+                kind: MismatchKind::WrongDate,
             }]
         );
         assert_eq!(report.status(), Status::Warning);

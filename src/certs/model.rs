@@ -139,6 +139,18 @@ pub struct StatedExpiry {
     pub federation: String,
     pub partner: String,
     pub date: Date,
+    /// An outbound federation (our IdP → partner SP): the date is that of *our realm's*
+    /// signing certificate as the partner trusts it, not of a partner certificate.
+    pub outbound: bool,
+}
+
+/// One of our realm's published (enabled) RS256 signing certificates, for judging what
+/// outbound records state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RealmSigning {
+    pub not_after: Date,
+    /// Keycloak signs with it now.
+    pub signs: bool,
 }
 
 /// Whether one input could be read.
@@ -184,6 +196,7 @@ pub struct Inventory {
     pub certificates: Vec<Found>,
     pub validities: Vec<FoundValidity>,
     pub stated: Vec<StatedExpiry>,
+    pub realm_signing: Vec<RealmSigning>,
     pub sources: Vec<SourceStatus>,
 }
 
@@ -192,6 +205,7 @@ impl Inventory {
         self.certificates.extend(other.certificates);
         self.validities.extend(other.validities);
         self.stated.extend(other.stated);
+        self.realm_signing.extend(other.realm_signing);
         self.sources.extend(other.sources);
     }
 }
@@ -317,9 +331,21 @@ pub struct ExpiryMismatch {
     pub partner: String,
     /// What the record says.
     pub stated: Date,
-    /// Not-after dates (UTC) of the partner's real signing certificates.
+    /// Not-after dates (UTC) of the real signing certificates: the partner's, or for an
+    /// outbound federation our realm's (for [`MismatchKind::OldCertificate`] the old one).
     pub actual: Vec<Date>,
     pub status: Status,
+    pub kind: MismatchKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MismatchKind {
+    /// No certificate has the stated date (WARNING).
+    WrongDate,
+    /// Outbound: the date is that of our realm's previous signing certificate, which no
+    /// longer signs: the partner rejects what we sign now (CRITICAL).
+    OldCertificate,
 }
 
 /// Warning and critical thresholds: a certificate with less time left is WARNING / CRITICAL.

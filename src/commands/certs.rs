@@ -294,9 +294,8 @@ fn collect_realm_file(
         .and_then(|document| RealmSnapshot::from_export(&document).map_err(|e| error_chain(&e)));
     match snapshot {
         Ok(snapshot) => Inventory {
-            certificates: realm::collect(&snapshot, refs),
             sources: vec![SourceStatus::up("realm-file", location)],
-            ..Inventory::default()
+            ..realm::inventory(&snapshot, refs)
         },
         Err(e) => source_down("realm-file", location, e),
     }

@@ -18,8 +18,13 @@ use crate::target::{Target, TargetError};
 
 /// Key providers of a realm export (RealmRepresentation JSON).
 pub fn from_export(realm: &Value) -> Result<Vec<KeyProvider>, KeysError> {
-    Ok(keys::from_realm_export(realm)?
-        .into_iter()
+    Ok(from_realm_keys(&keys::from_realm_export(realm)?))
+}
+
+/// Key providers as far as their keys tell (a realm export's, or `/keys`: there the state
+/// comes from the key's status, and a disabled key reads as inactive).
+pub fn from_realm_keys(keys: &[RealmKey]) -> Vec<KeyProvider> {
+    keys.iter()
         .map(|key| {
             let settings = KeySettings {
                 priority: key.priority.unwrap_or(0),
@@ -28,15 +33,9 @@ pub fn from_export(realm: &Value) -> Result<Vec<KeyProvider>, KeysError> {
             };
             let name = key.provider_name.clone().unwrap_or_default();
             let provider_type = key.provider_type.clone().unwrap_or_default();
-            provider(
-                &key.provider_id.clone(),
-                name,
-                provider_type,
-                settings,
-                Some(&key),
-            )
+            provider(&key.provider_id, name, provider_type, settings, Some(key))
         })
-        .collect())
+        .collect()
 }
 
 /// Key providers from `GET /components?type=org.keycloak.keys.KeyProvider` (settings) and

@@ -8,7 +8,7 @@
 
 use time::Date;
 
-use crate::target::key_providers::KeyProvider;
+use crate::target::key_providers::{self, KeyProvider};
 
 /// The prefix of every key provider fedctl creates.
 pub const NAME_PREFIX: &str = "fedctl-rollover";
@@ -50,11 +50,7 @@ pub struct Ring<'a> {
 impl<'a> Ring<'a> {
     pub fn of(providers: &'a [KeyProvider]) -> Ring<'a> {
         let signing = || providers.iter().filter(|p| p.rs256_signing);
-        // DefaultKeyManager: providers by priority (highest first, ties by component id), the
-        // first active key signs.
-        let signer = signing()
-            .filter(|p| p.enabled && p.active)
-            .min_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        let signer = key_providers::signer(providers);
         let retiring = signer
             .and_then(replaces)
             .and_then(|old| signing().find(|p| p.id == old))

@@ -36,6 +36,15 @@ pub struct KeyProvider {
     pub not_after: Option<OffsetDateTime>,
 }
 
+/// The key Keycloak signs with (`DefaultKeyManager.getActiveKey`): providers by priority,
+/// highest first, ties by component id; the first enabled, active RS256 key signs.
+pub fn signer(providers: &[KeyProvider]) -> Option<&KeyProvider> {
+    providers
+        .iter()
+        .filter(|p| p.rs256_signing && p.enabled && p.active)
+        .min_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)))
+}
+
 /// The config fields a rollover changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeySettings {

@@ -8,7 +8,8 @@
 //!       "serial", "fingerprint_sha256", "stated_expiry", "error" } ],
 //!   "metadata_validity": [ { "federation", "partner", "location", "entity_id",
 //!       "valid_until", "days_left", "status" } ],
-//!   "record_mismatches": [ { "federation", "partner", "stated", "actual": [date], "status" } ],
+//!   "record_mismatches": [ { "federation", "partner", "stated", "actual": [date], "status",
+//!       "kind": "wrong-date"|"old-certificate" } ],
 //!   "sources": [ { "source", "location", "up", "error" } ] }
 //! ```
 //! Fields are never removed within a version; absent facts are `null`. Timestamps are RFC 3339
@@ -18,8 +19,8 @@ use serde::Serialize;
 
 use super::{rfc3339, without_credentials};
 use crate::certs::model::{
-    CheckedCertificate, CheckedValidity, Evidence, ExpiryMismatch, Report, SourceKind,
-    SourceStatus, Status, Usage,
+    CheckedCertificate, CheckedValidity, Evidence, ExpiryMismatch, MismatchKind, Report,
+    SourceKind, SourceStatus, Status, Usage,
 };
 use crate::certs::thresholds::format_duration;
 use crate::record::IsoDate;
@@ -154,6 +155,9 @@ struct Mismatch<'a> {
     stated: IsoDate,
     actual: Vec<IsoDate>,
     status: Status,
+    /// `wrong-date`, or `old-certificate`: an outbound partner still trusts our previous
+    /// signing certificate.
+    kind: MismatchKind,
 }
 
 impl<'a> From<&'a ExpiryMismatch> for Mismatch<'a> {
@@ -164,6 +168,7 @@ impl<'a> From<&'a ExpiryMismatch> for Mismatch<'a> {
             stated: IsoDate(mismatch.stated),
             actual: mismatch.actual.iter().copied().map(IsoDate).collect(),
             status: mismatch.status,
+            kind: mismatch.kind,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{rfc3339, without_credentials};
-use crate::certs::model::{CheckedCertificate, Evidence, Report, Status};
+use crate::certs::model::{CheckedCertificate, Evidence, MismatchKind, Report, Status};
 use crate::certs::thresholds::format_duration;
 use crate::printable::printable;
 use crate::record::IsoDate;
@@ -89,15 +89,22 @@ pub fn render(report: &Report, color: bool, layout: Layout) -> String {
         out.push_str("\nRecords stating the wrong signing_cert_expiry\n");
         for m in &report.mismatches {
             let actual: Vec<String> = m.actual.iter().map(|d| IsoDate(*d).to_string()).collect();
-            let _ = writeln!(
-                out,
-                "{}  {} ({}): the record says {}, the signing certificate expires {}",
-                paint(m.status, m.status.as_str(), color),
-                printable(&m.federation),
-                printable(&m.partner),
-                IsoDate(m.stated),
-                actual.join(" / ")
-            );
+            let status = paint(m.status, m.status.as_str(), color);
+            let (federation, partner) = (printable(&m.federation), printable(&m.partner));
+            let _ = match m.kind {
+                MismatchKind::WrongDate => writeln!(
+                    out,
+                    "{status}  {federation} ({partner}): the record says {}, the signing certificate expires {}",
+                    IsoDate(m.stated),
+                    actual.join(" / ")
+                ),
+                MismatchKind::OldCertificate => writeln!(
+                    out,
+                    "{status}  {federation}: partner {partner} still trusts the old certificate \
+                     (expires {}); send the new metadata (`fedctl export-metadata`) and update the record",
+                    actual.join(" / ")
+                ),
+            };
         }
     }
     let down: Vec<_> = report.sources.iter().filter(|s| !s.is_up()).collect();

@@ -8,6 +8,7 @@ pub mod realm;
 pub use crate::desired::RecordRef;
 
 use super::model::{Evidence, StatedExpiry};
+use crate::record::Direction;
 use crate::x509;
 
 /// Each record's `signing_cert_expiry`, to be compared with the certificate it describes.
@@ -20,6 +21,7 @@ pub fn stated_expiries(records: &[RecordRef<'_>]) -> Vec<StatedExpiry> {
                 federation: r.id.to_owned(),
                 partner: r.federation.partner.clone(),
                 date: date.0,
+                outbound: r.federation.direction == Direction::Outbound,
             })
         })
         .collect()

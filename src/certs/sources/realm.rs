@@ -9,9 +9,11 @@
 use serde_json::Value;
 
 use super::{RecordRef, read_certificate};
-use crate::certs::model::{Found, SourceKind, Usage};
+use crate::certs::model::{Found, Inventory, RealmSigning, SourceKind, Usage};
+use crate::keycloak::key_providers::from_realm_keys;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::record::Direction;
+use crate::target::key_providers;
 
 /// The parts of a realm that hold certificates.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,6 +64,32 @@ fn array(realm: &Value, field: &'static str) -> Result<Vec<Value>, RealmError> {
         Some(Value::Array(items)) => Ok(items.clone()),
         Some(_) => Err(RealmError::NotAnArray(field)),
     }
+}
+
+/// What the realm contributes to a check: its certificates ([`collect`]) and its published
+/// signing certificates, to judge outbound records by.
+pub fn inventory(realm: &RealmSnapshot, records: &[RecordRef<'_>]) -> Inventory {
+    Inventory {
+        certificates: collect(realm, records),
+        realm_signing: signing(realm),
+        ..Inventory::default()
+    }
+}
+
+/// The realm's enabled RS256 signing certificates, and which of them Keycloak signs with.
+fn signing(realm: &RealmSnapshot) -> Vec<RealmSigning> {
+    let providers = from_realm_keys(&realm.keys);
+    let signer = key_providers::signer(&providers).map(|p| p.id.as_str());
+    providers
+        .iter()
+        .filter(|p| p.rs256_signing && p.enabled)
+        .filter_map(|p| {
+            Some(RealmSigning {
+                not_after: p.not_after?.to_offset(time::UtcOffset::UTC).date(),
+                signs: Some(p.id.as_str()) == signer,
+            })
+        })
+        .collect()
 }
 
 /// Every certificate of the realm that the given federations depend on.

@@ -56,9 +56,8 @@ impl AdminApi {
         let location = Connection::admin_url(&self.target.server, &self.realm).to_string();
         match self.snapshot(records_realm) {
             Ok(snapshot) => Inventory {
-                certificates: realm::collect(&snapshot, refs),
                 sources: vec![SourceStatus::up(SOURCE, location)],
-                ..Inventory::default()
+                ..realm::inventory(&snapshot, refs)
             },
             // Each error's message already holds its cause: no chain, no repeated text.
             Err(e) => super::source_down(SOURCE, location, e),
