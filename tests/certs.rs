@@ -15,7 +15,7 @@ use support::*;
 fn client_and_identity_provider_certificates_are_judged_at_their_expiry() {
     let workspace = workspace(
         &[
-            ("outbound.yaml", &outbound_record(&expiry_date(20))),
+            ("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY)),
             ("inbound.yaml", &inbound_record("")),
         ],
         vec![saml_client(
@@ -59,7 +59,7 @@ fn client_and_identity_provider_certificates_are_judged_at_their_expiry() {
 fn realm_keys_are_reported_for_every_federation() {
     let workspace = workspace(
         &[
-            ("outbound.yaml", &outbound_record(&expiry_date(90))),
+            ("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY)),
             ("inbound.yaml", &inbound_record("")),
         ],
         vec![],
@@ -91,7 +91,7 @@ fn certificates_keycloak_does_not_use_are_not_checked() {
     idp["config"]["validateSignature"] = "false".into();
     let workspace = workspace(
         &[
-            ("outbound.yaml", &outbound_record("2036-01-01")),
+            ("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY)),
             ("inbound.yaml", &inbound_record("")),
         ],
         vec![client],
@@ -101,18 +101,14 @@ fn certificates_keycloak_does_not_use_are_not_checked() {
     let report = run.json();
     assert!(from_source(&report, "saml-client").is_empty());
     assert!(from_source(&report, "identity-provider").is_empty());
-    // With no real certificate, the record's stated date is what is checked.
-    assert_eq!(
-        statuses(&report, "record"),
-        [("outbound".into(), "OK".into(), 3501)]
-    );
+    assert!(from_source(&report, "record").is_empty());
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 #[test]
 fn only_the_clients_the_records_manage_are_checked() {
     let workspace = workspace(
-        &[("outbound.yaml", &outbound_record(&expiry_date(90)))],
+        &[("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY))],
         vec![
             saml_client(OUTBOUND_CLIENT, Some(&cert_b64("managed", 90)), None),
             saml_client(
@@ -177,17 +173,19 @@ fn a_record_stating_the_wrong_expiry_is_a_warning_naming_both_dates() {
     assert_eq!(mismatches.len(), 1);
     assert_eq!(mismatches[0]["federation"], "outbound");
     assert_eq!(mismatches[0]["stated"], "2026-11-15");
+    // Outbound: the date of our realm's signing certificate the partner trusts, not of the
+    // partner's own certificate.
     assert_eq!(
         mismatches[0]["actual"],
-        serde_json::json!([expiry_date(200)])
+        serde_json::json!([REALM_SIGNING_EXPIRY])
     );
+    assert_eq!(mismatches[0]["kind"], "wrong-date");
     assert_eq!(run.code, 1);
 
     let text = certs(&workspace, &[]).stdout;
     assert!(
         text.contains(&format!(
-            "outbound (Example Partner Organisation): the record says 2026-11-15, the signing certificate expires {}",
-            expiry_date(200)
+            "outbound (Example Partner Organisation): the record says 2026-11-15, the signing certificate expires {REALM_SIGNING_EXPIRY}"
         )),
         "{text}"
     );
@@ -196,7 +194,7 @@ fn a_record_stating_the_wrong_expiry_is_a_warning_naming_both_dates() {
 #[test]
 fn a_record_stating_the_right_expiry_is_no_finding() {
     let workspace = workspace(
-        &[("outbound.yaml", &outbound_record(&expiry_date(200)))],
+        &[("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY))],
         vec![saml_client(
             OUTBOUND_CLIENT,
             Some(&cert_b64("sp", 200)),
@@ -498,7 +496,7 @@ fn double_encoded_certificates_are_unknown_findings() {
 /// One outbound federation whose client signing certificate has `days` left.
 fn single(days: i64) -> Workspace {
     workspace(
-        &[("outbound.yaml", &outbound_record(&expiry_date(days)))],
+        &[("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY))],
         vec![saml_client(
             OUTBOUND_CLIENT,
             Some(&cert_b64("sp", days)),
@@ -546,7 +544,7 @@ fn as_of_fixes_now() {
 #[test]
 fn exit_3_when_a_certificate_cannot_be_parsed() {
     let workspace = workspace(
-        &[("outbound.yaml", &outbound_record("2036-01-01"))],
+        &[("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY))],
         vec![saml_client(
             OUTBOUND_CLIENT,
             Some("bm90IGEgY2VydGlmaWNhdGU="),
@@ -674,7 +672,7 @@ fn records_for_another_realm_make_the_realm_file_unreadable_for_them() {
 fn the_text_report_is_sorted_by_days_left_without_colours_off_a_terminal() {
     let workspace = workspace(
         &[
-            ("outbound.yaml", &outbound_record(&expiry_date(20))),
+            ("outbound.yaml", &outbound_record(REALM_SIGNING_EXPIRY)),
             ("inbound.yaml", &inbound_record("")),
         ],
         vec![saml_client(

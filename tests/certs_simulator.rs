@@ -216,7 +216,8 @@ fn live_realm_keys_near_their_not_after_are_critical() {
 fn live_partner_certificates_are_those_of_the_realm_export() {
     let workspace = workspace(
         &[
-            ("outbound.yaml", &outbound_record(&expiry_date(20))),
+            // Outbound: the date of the realm's signing key (the simulator's, below).
+            ("outbound.yaml", &outbound_record(&expiry_date(90))),
             ("inbound.yaml", &inbound_record("")),
         ],
         vec![
@@ -235,6 +236,7 @@ fn live_partner_certificates_are_those_of_the_realm_export() {
     );
     let sim = simulator(
         Simulator::builder()
+            .key_not_after(not_after(90))
             .import_file(workspace.realm_file())
             .unwrap(),
     );
@@ -258,7 +260,7 @@ fn live_partner_certificates_are_those_of_the_realm_export() {
             ("inbound".into(), "OK".into(), 200)
         ]
     );
-    // Realm keys once per federation; the record's signing_cert_expiry is the client's.
+    // Realm keys once per federation; the record's signing_cert_expiry is the realm key's.
     assert_eq!(from_source(&live, "realm-key").len(), 4);
     assert_eq!(live["record_mismatches"], json!([]));
     assert_eq!(source(&live, "admin-api")["up"], true);
@@ -345,7 +347,7 @@ fn every_page_of_clients_and_identity_providers_is_read() {
 /// never a crash, never the password in the output, and the records are still checked.
 #[test]
 fn a_keycloak_that_cannot_be_read_is_a_source_down_and_the_records_are_still_checked() {
-    let sim = simulator(Simulator::builder());
+    let sim = simulator(Simulator::builder().key_not_after(not_after(100)));
     sim.add_realm(REALM);
     let workspace = Workspace::new(&[("outbound.yaml", &outbound_record(&expiry_date(100)))]);
     let down = |env: &[(&str, &str)], args: &[&str]| -> (Value, String) {

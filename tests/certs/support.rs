@@ -19,6 +19,9 @@ pub const NOW: OffsetDateTime = datetime!(2026-06-01 0:00 UTC);
 pub const REALM_FIXTURE: &str = "keycloak/kc26.5.5-saml-test-yo1000.json";
 pub const REALM: &str = "saml-test";
 pub const OUTBOUND_CLIENT: &str = "https://app.partner.example.org";
+/// Not-after (UTC) of the fixture realm's RS256 signing key: what an outbound record states
+/// when its partner trusts our current certificate.
+pub const REALM_SIGNING_EXPIRY: &str = "2036-04-20";
 
 /// A self-signed certificate, base64 DER as Keycloak stores it, with exactly `days` whole days
 /// left at [`NOW`] (negative: expired that many days ago).
@@ -34,8 +37,7 @@ pub fn cert_der(common_name: &str, days: i64) -> Vec<u8> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, common_name);
     params.not_before = datetime!(2020-01-01 0:00 UTC);
-    // Half a day past the whole days, so "days left" is exactly `days`.
-    params.not_after = NOW + time::Duration::days(days) + time::Duration::hours(12);
+    params.not_after = not_after(days);
     params
         .self_signed(&key)
         .expect("self-signed")
@@ -43,11 +45,15 @@ pub fn cert_der(common_name: &str, days: i64) -> Vec<u8> {
         .to_vec()
 }
 
+/// The not-after of a certificate with exactly `days` whole days left at [`NOW`]: half a day
+/// past the whole days.
+pub fn not_after(days: i64) -> OffsetDateTime {
+    NOW + time::Duration::days(days) + time::Duration::hours(12)
+}
+
 /// The date (UTC) a certificate from [`cert_b64`] expires on.
 pub fn expiry_date(days: i64) -> String {
-    (NOW + time::Duration::days(days) + time::Duration::hours(12))
-        .date()
-        .to_string()
+    not_after(days).date().to_string()
 }
 
 /// The runbook record (design §2), with its `signing_cert_expiry` replaced.
