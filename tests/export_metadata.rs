@@ -416,6 +416,7 @@ fn live_saml_export_is_keycloaks_descriptor_with_our_contact() {
     assert_eq!(
         handoff["signing_certificates"],
         json!([{
+            "role": "current",
             "key_name": signing["kid"],
             "subject": certificate.subject,
             "sha256_fingerprint": certificate.fingerprint_colons(),
