@@ -262,7 +262,7 @@ fn refresh_grant(
         )
     };
     let token = form.get("refresh_token").ok_or_else(invalid)?;
-    let claims = tokens::verify(&realm_keys(app, realm).sig, token).ok_or_else(invalid)?;
+    let claims = crate::key_providers::verify(app, realm, token).ok_or_else(invalid)?;
     if claims["typ"] != "Refresh" || claims["azp"] != client_id {
         return Err(invalid());
     }
@@ -339,8 +339,8 @@ fn issue(
     if let Some(sid) = &sid {
         access["sid"] = json!(sid);
     }
-    let keys = realm_keys(app, realm);
-    let access_token = tokens::sign(&keys.sig, &access);
+    let signer = crate::key_providers::signer(app, realm);
+    let access_token = tokens::sign(signer, &access);
     let mut out = json!({
         "access_token": access_token,
         "expires_in": life,
@@ -351,7 +351,7 @@ fn issue(
     });
     if scope::wants_id_token(scope) {
         let id = scope::id_token_claims(&access, &access_token);
-        out["id_token"] = json!(tokens::sign(&keys.sig, &id));
+        out["id_token"] = json!(tokens::sign(signer, &id));
     }
     if let Some(sid) = sid {
         // Keycloak signs refresh tokens with the realm's HS512 key; they are
@@ -360,7 +360,7 @@ fn issue(
             "exp": now + idle, "iat": now, "jti": new_id(), "iss": iss, "aud": iss,
             "sub": user_id, "typ": "Refresh", "azp": client_id, "sid": sid, "scope": scope,
         });
-        out["refresh_token"] = json!(tokens::sign(&keys.sig, &refresh));
+        out["refresh_token"] = json!(tokens::sign(signer, &refresh));
         out["refresh_expires_in"] = json!(idle);
         out["session_state"] = json!(sid);
         let session = Session {
@@ -464,7 +464,7 @@ impl FromRequestParts<Arc<App>> for Caller {
         let claims = match app.verified_claims(token, &realm.id) {
             Some(c) => c,
             None => {
-                let c = tokens::verify(&realm_keys(app, realm).sig, token)
+                let c = crate::key_providers::verify(app, realm, token)
                     .ok_or_else(ApiError::unauthorized)?;
                 let c = Arc::new(c);
                 app.remember_verified(token, &realm.id, c.clone());

@@ -2,7 +2,7 @@
 //! JWKS (§7.2), and the published realm.
 
 use crate::app::App;
-use crate::auth::{base_url, issuer, realm_keys};
+use crate::auth::{base_url, issuer};
 use crate::errors::{ApiError, ApiResult};
 use axum::Json;
 use axum::Router;
@@ -91,12 +91,8 @@ async fn saml_descriptor(
     let body = if app.faults.get().descriptor_fails {
         String::new()
     } else {
-        let keys = realm_keys(&app, r);
-        idp_descriptor(
-            &base_url(&headers),
-            &realm,
-            &[(keys.sig.kid.clone(), keys.sig.cert_b64.clone())],
-        )
+        let keys = crate::key_providers::descriptor_keys(&app, r);
+        idp_descriptor(&base_url(&headers), &realm, &keys)
     };
     Ok((
         [
@@ -111,7 +107,7 @@ async fn saml_descriptor(
 async fn certs(State(app): State<Arc<App>>, Path(realm): Path<String>) -> ApiResult {
     let store = app.read();
     let r = store.realms.get(&realm).ok_or_else(no_realm)?;
-    Ok(Json(realm_keys(&app, r).jwks()).into_response())
+    Ok(Json(crate::key_providers::jwks(&app, r)).into_response())
 }
 
 async fn published(
@@ -124,7 +120,7 @@ async fn published(
     let iss = issuer(&base_url(&headers), &realm);
     let body = json!({
         "realm": realm,
-        "public_key": realm_keys(&app, r).sig.public_b64,
+        "public_key": crate::key_providers::signer(&app, r).public_b64,
         "token-service": format!("{iss}/protocol/openid-connect"),
         "account-service": format!("{iss}/account"),
         "tokens-not-before": 0,

@@ -702,14 +702,11 @@ fn fetch_own(admin: &Admin, url: &str) -> ApiResult<String> {
     let store = admin.app.read();
     let realm = store.realms.get(realm_name).ok_or_else(refuse)?;
     match tail.as_slice() {
-        ["protocol", "saml", "descriptor"] => {
-            let keys = crate::auth::realm_keys(&admin.app, realm);
-            Ok(crate::descriptor::idp_descriptor(
-                &admin.base,
-                realm_name,
-                &[(keys.sig.kid.clone(), keys.sig.cert_b64.clone())],
-            ))
-        }
+        ["protocol", "saml", "descriptor"] => Ok(crate::descriptor::idp_descriptor(
+            &admin.base,
+            realm_name,
+            &crate::key_providers::descriptor_keys(&admin.app, realm),
+        )),
         [".well-known", "openid-configuration"] => {
             let iss = crate::auth::issuer(&admin.base, realm_name);
             let oidc = format!("{iss}/protocol/openid-connect");

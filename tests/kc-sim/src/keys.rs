@@ -21,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 static POOL: Mutex<Vec<Arc<RsaPrivateKey>>> = Mutex::new(Vec::new());
 
 /// The n-th key of the process-wide pool, generating keys up to it.
-fn pooled_key(n: usize) -> Arc<RsaPrivateKey> {
+pub(crate) fn pooled_key(n: usize) -> Arc<RsaPrivateKey> {
     let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
     while pool.len() <= n {
         let mut rng = rsa::rand_core::OsRng;
@@ -44,7 +44,11 @@ pub struct RsaKey {
 }
 
 impl RsaKey {
-    fn new(private: Arc<RsaPrivateKey>, realm: &str, not_after: OffsetDateTime) -> RsaKey {
+    pub(crate) fn new(
+        private: Arc<RsaPrivateKey>,
+        realm: &str,
+        not_after: OffsetDateTime,
+    ) -> RsaKey {
         let public = RsaPublicKey::from(private.as_ref());
         let spki = public.to_public_key_der().expect("SPKI encoding");
         // Keycloak's kid: base64url(SHA-256(encoded public key)).
@@ -181,10 +185,12 @@ pub fn client_key_pair(client_id: &str) -> (String, String) {
 pub struct RealmKeys {
     pub sig: RsaKey,
     pub enc: RsaKey,
-    hmac_kid: String,
-    hmac_provider: String,
-    aes_kid: String,
-    aes_provider: String,
+    pub(crate) hmac_kid: String,
+    pub(crate) hmac_provider: String,
+    pub(crate) aes_kid: String,
+    pub(crate) aes_provider: String,
+    /// Config of the four default providers (`crate::key_providers`).
+    pub(crate) default_configs: [serde_json::Map<String, Value>; 4],
 }
 
 /// Default certificate lifetime of Keycloak's generated keys **(inferred: 10 years)**.
@@ -203,55 +209,8 @@ impl RealmKeys {
             hmac_provider: crate::state::new_id(),
             aes_kid: crate::state::new_id(),
             aes_provider: crate::state::new_id(),
+            default_configs: crate::key_providers::default_configs(),
         }
-    }
-
-    /// KeysMetadataRepresentation.
-    pub fn metadata(&self) -> Value {
-        let rsa = |k: &RsaKey, alg: &str, use_: &str| {
-            json!({
-                "providerId": k.provider_id,
-                "providerPriority": 100,
-                "kid": k.kid,
-                "status": "ACTIVE",
-                "type": "RSA",
-                "algorithm": alg,
-                "publicKey": k.public_b64,
-                "certificate": k.cert_b64,
-                "use": use_,
-                "validTo": (k.not_after.unix_timestamp_nanos() / 1_000_000) as i64,
-            })
-        };
-        let oct = |provider: &str, kid: &str, alg: &str| {
-            json!({
-                "providerId": provider,
-                "providerPriority": 100,
-                "kid": kid,
-                "status": "ACTIVE",
-                "type": "OCT",
-                "algorithm": alg,
-                "use": "SIG",
-            })
-        };
-        json!({
-            "active": {
-                "RS256": self.sig.kid,
-                "RSA-OAEP": self.enc.kid,
-                "HS512": self.hmac_kid,
-                "AES": self.aes_kid,
-            },
-            "keys": [
-                rsa(&self.sig, "RS256", "SIG"),
-                rsa(&self.enc, "RSA-OAEP", "ENC"),
-                oct(&self.hmac_provider, &self.hmac_kid, "HS512"),
-                oct(&self.aes_provider, &self.aes_kid, "AES"),
-            ],
-        })
-    }
-
-    /// JWKS of `/protocol/openid-connect/certs`.
-    pub fn jwks(&self) -> Value {
-        json!({ "keys": [self.sig.jwk("RS256", "sig"), self.enc.jwk("RSA-OAEP", "enc")] })
     }
 }
 

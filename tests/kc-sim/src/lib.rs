@@ -31,6 +31,7 @@ mod http;
 mod idps;
 mod import;
 mod json;
+mod key_providers;
 mod keys;
 mod mappers;
 mod partial;

@@ -110,6 +110,7 @@ pub fn create_realm<'a>(
         settings,
         keys: Arc::new(OnceLock::new()),
         key_index,
+        key_providers: Default::default(),
         clients: IndexMap::new(),
         roles: IndexMap::new(),
         groups: IndexMap::new(),

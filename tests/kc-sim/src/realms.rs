@@ -212,9 +212,9 @@ async fn delete(admin: Admin) -> ApiResult {
 async fn keys(admin: Admin) -> ApiResult {
     admin.require(admin.view_realm())?;
     admin.read(|realm| {
-        Ok(json_response(
-            crate::auth::realm_keys(&admin.app, realm).metadata(),
-        ))
+        Ok(json_response(crate::key_providers::metadata(
+            &admin.app, realm,
+        )))
     })
 }
 

@@ -34,6 +34,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(crate::flows::routes())
         .merge(crate::partial::routes())
         .merge(crate::descriptor::routes())
+        .merge(crate::key_providers::routes())
         .route_layer(from_fn_with_state(app.clone(), count_and_fault))
         .fallback(unmatched)
         .method_not_allowed_fallback(not_allowed);

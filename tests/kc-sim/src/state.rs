@@ -50,6 +50,8 @@ pub struct Realm {
     pub settings: Obj,
     pub keys: Arc<OnceLock<RealmKeys>>,
     pub key_index: usize,
+    /// Key providers changed through `/components` (the defaults are backed by `keys`).
+    pub key_providers: crate::key_providers::KeyProviders,
     pub clients: IndexMap<String, Client>,
     pub roles: IndexMap<String, Role>,
     pub groups: IndexMap<String, Group>,
