@@ -441,11 +441,8 @@ async fn create(admin: Admin, body: Bytes) -> ApiResult {
     }
     let config = config_of(&body)?;
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
-    let not_after = admin
-        .app
-        .config
-        .key_not_after
-        .unwrap_or_else(crate::keys::default_not_after);
+    // A new key's certificate runs from now, whatever the realm's first keys were given.
+    let not_after = crate::keys::default_not_after();
     let mut store = admin.app.write();
     let index = store.next_key;
     let realm = store
