@@ -8,5 +8,9 @@ mod common;
 mod e2e;
 #[path = "real_keycloak/realm_files.rs"]
 mod realm_files;
+#[path = "real_keycloak/rollover.rs"]
+mod rollover;
+#[path = "rollover/scenario.rs"]
+mod scenario;
 #[path = "real_keycloak/server.rs"]
 mod server;

@@ -1,0 +1,55 @@
+//! The signing-certificate rollover against a real Keycloak: the scenario of tests/rollover.rs
+//! (tests/rollover/scenario.rs). The realm's signer is an imported `rsa` key whose certificate
+//! runs out in 40 days, above the `rsa-generated` key every new realm has.
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use crate::common::Workspace;
+use crate::scenario::{self, Env};
+use crate::server::Realm;
+
+#[test]
+fn a_live_realm_rolls_over_its_signing_key() {
+    let Some(realm) = Realm::create("rollover::a_live_realm_rolls_over_its_signing_key") else {
+        return;
+    };
+    let expires = OffsetDateTime::now_utc() + Duration::days(40);
+    let made = expires - Duration::days(3650);
+    let old = fedctl::keycloak::generated_keys::signing_key_provider(&realm.name, made).unwrap();
+    realm.post(
+        "/components",
+        &json!({
+            "name": "signer expiring soon",
+            "providerId": "rsa",
+            "providerType": fedctl::keycloak::keys::KEY_PROVIDER_TYPE,
+            "config": {
+                "priority": ["200"],
+                "privateKey": old["config"]["privateKey"],
+                "certificate": old["config"]["certificate"],
+            },
+        }),
+    );
+    let workspace = Workspace::new(&[]);
+    let user = std::env::var("FEDCTL_REAL_KEYCLOAK_USER").unwrap();
+    let env = Env {
+        workspace: &workspace,
+        target: vec!["--url".into(), realm.url.clone()],
+        env: vec![
+            ("KEYCLOAK_USER".into(), user),
+            (
+                "KEYCLOAK_PASSWORD".into(),
+                realm.admin_password().to_owned(),
+            ),
+        ],
+        descriptor: Box::new(|| realm.public("/protocol/saml/descriptor")),
+        active_kid: Box::new(|| {
+            realm.get("/keys")["active"]["RS256"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }),
+        adopt_keys: true,
+    };
+    scenario::run(&env, &realm.name, &expires.date().to_string());
+}
