@@ -75,7 +75,10 @@ pub struct Technical {
     /// SAML: the partner's Single Logout Service URL (HTTP-POST).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_slo: Option<String>,
-    /// Expiry date of the partner's signing certificate as recorded by the admin.
+    /// Expiry date of the IdP signing certificate the partner trusts, as recorded by the
+    /// admin. Outbound (your-idp-to-partner-sp): our realm's signing certificate as we last
+    /// handed it to the partner; `fedctl certs` and `fedctl rollover` compare it with the
+    /// realm's keys. Inbound (partner-idp-to-your-sp): the partner IdP's certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_cert_expiry: Option<IsoDate>,
     /// Path (relative to the record) or https URL of the partner's SAML metadata.

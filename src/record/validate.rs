@@ -683,13 +683,23 @@ fn dates(fed: &Federation, context: &Context) -> Vec<Finding> {
         .signing_cert_expiry
         .filter(|d| d.0 < context.today)
     {
-        findings.push(
-            Finding::warning(
+        // Outbound, the date is of our realm's certificate as the partner trusts it.
+        let finding = match fed.direction {
+            Direction::Outbound => Finding::warning(
+                field(TECH, "signing_cert_expiry"),
+                format!("the realm signing certificate this partner trusts expired on {expiry}"),
+            )
+            .with_help(
+                "renew our signing certificate (`fedctl rollover`), hand the partner the new \
+                 metadata (`fedctl export-metadata`) and update `signing_cert_expiry`",
+            ),
+            Direction::Inbound => Finding::warning(
                 field(TECH, "signing_cert_expiry"),
                 format!("the partner's signing certificate expired on {expiry}"),
             )
             .with_help("ask the partner for its new certificate and update `signing_cert_expiry`"),
-        );
+        };
+        findings.push(finding);
     }
     findings.extend(past_date(
         field(FED, "established"),

@@ -559,7 +559,7 @@ fn suspicious_dates_are_warnings() {
     assert_eq!(finding.severity, Severity::Warning);
     assert_eq!(
         finding.message,
-        "the partner's signing certificate expired on 2025-05-31"
+        "the realm signing certificate this partner trusts expired on 2025-05-31"
     );
     let future = SAML_OUT.replace("2024-11-15", "2025-06-02");
     assert_eq!(only(&future).field, "federation.established");
