@@ -72,8 +72,19 @@ fn a_realm_file_rolls_over_its_signing_key() {
         }),
         active_kid: Box::new(|| realm_file_signer(&workspace)),
         adopt_keys: true,
+        transcript: Default::default(),
     };
     scenario::run(&env, REALM, &date(expires));
+
+    // fedctl made the new private key; it is in the realm file and was never printed.
+    let realm = workspace.realm_json();
+    let keys = realm["components"][KEY_PROVIDER_TYPE].as_array().unwrap();
+    let transcript = env.transcript.borrow();
+    for key in keys {
+        let private = key["config"]["privateKey"][0].as_str().unwrap();
+        assert!(!transcript.contains(private), "{}", key["name"]);
+        assert!(!transcript.contains(&private[..40]), "{}", key["name"]);
+    }
 
     // The old key and its private key are gone; the file is still an export Keycloak reads.
     let after = std::fs::read_to_string(workspace.realm_file()).unwrap();
@@ -170,6 +181,7 @@ fn a_live_realm_rolls_over_its_signing_key_on_the_simulator() {
             keys["active"]["RS256"].as_str().unwrap().to_owned()
         }),
         adopt_keys: true,
+        transcript: Default::default(),
     };
     scenario::run(&env, REALM, &date(expires));
 }

@@ -313,3 +313,148 @@ fn retire(
         note: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{date, datetime};
+
+    use super::*;
+    use crate::record::{Federation, RecordFile};
+    use crate::rollover::ring::tests::key;
+
+    fn federation(expiry: &str) -> Federation {
+        let yaml = format!(
+            "federation:\n  partner: P\n  type: saml\n  direction: your-idp-to-partner-sp\n  \
+             technical:\n    your_entity_id: https://idp.example.org/realms/r\n    \
+             signing_cert_expiry: \"{expiry}\"\n  access_control:\n    group: g\n    \
+             approver: A\n    review_frequency: annual\n"
+        );
+        serde_saphyr::from_str::<RecordFile>(&yaml)
+            .unwrap()
+            .federation
+    }
+
+    /// Keycloak's own old signer and fedctl's staged key.
+    fn staged() -> Vec<KeyProvider> {
+        let mut old = key("old", "rsa-generated", 100, true, true);
+        old.not_after = Some(datetime!(2026-12-20 00:00 UTC));
+        let mut new = key(
+            "new",
+            &ring::staged_name(date!(2026 - 12 - 04), "old"),
+            100,
+            true,
+            false,
+        );
+        new.not_after = Some(datetime!(2036-12-04 00:00 UTC));
+        vec![old, new]
+    }
+
+    fn promote(
+        records: &[(&str, &Federation)],
+        force: &[&str],
+    ) -> Result<RolloverPlan, RolloverError> {
+        let refs: Vec<RecordRef<'_>> = records
+            .iter()
+            .map(|(id, federation)| RecordRef { id, federation })
+            .collect();
+        let options = Options {
+            today: None,
+            force: force.iter().map(|f| f.to_string()).collect(),
+        };
+        plan(Step::Promote, "r", &staged(), &refs, &options)
+    }
+
+    #[test]
+    fn promote_is_refused_while_a_record_is_unconfirmed_unless_forced() {
+        let (new, old) = (federation("2036-12-04"), federation("2026-12-20"));
+        let records = [("a", &new), ("b", &old)];
+        match promote(&records, &[]) {
+            Err(RolloverError::Unconfirmed {
+                records,
+                new_expiry,
+            }) => {
+                assert_eq!(records, ["b"]);
+                assert_eq!(new_expiry, "2036-12-04");
+            }
+            other => panic!("{other:?}"),
+        }
+        let plan = promote(&records, &["b"]).unwrap();
+        assert_eq!(plan.changes.len(), 2);
+        assert!(matches!(
+            promote(&records, &["zzz"]),
+            Err(RolloverError::UnknownForce { name }) if name == "zzz"
+        ));
+    }
+
+    #[test]
+    fn promote_raises_the_new_key_above_the_signer_and_needs_adopt_keys_for_keycloaks_key() {
+        let new = federation("2036-12-04");
+        let plan = promote(&[("a", &new)], &[]).unwrap();
+        let KeyChange::Update { id, to, .. } = &plan.changes[0].change else {
+            panic!("{plan:?}");
+        };
+        assert_eq!((id.as_str(), to.priority, to.active), ("new", 101, true));
+        let KeyChange::Update { id, to, .. } = &plan.changes[1].change else {
+            panic!("{plan:?}");
+        };
+        assert_eq!((id.as_str(), to.active, to.enabled), ("old", false, true));
+        assert!(plan.changes[1].adopts && !plan.changes[0].adopts);
+        assert!(matches!(
+            plan.check_adoption(false),
+            Err(RolloverError::AdoptKeys { step: "promote", name }) if name == "rsa-generated"
+        ));
+        plan.check_adoption(true).unwrap();
+    }
+
+    #[test]
+    fn retire_needs_a_promoted_key_and_no_record_on_the_old_date() {
+        let none: [RecordRef<'_>; 0] = [];
+        let options = Options::default();
+        assert!(matches!(
+            plan(Step::Retire, "r", &staged(), &none, &options),
+            Err(RolloverError::NotPromoted)
+        ));
+        let mut promoted = staged();
+        promoted[0].active = false;
+        promoted[1].active = true;
+        let old = federation("2026-12-21");
+        let refs = [RecordRef {
+            id: "b",
+            federation: &old,
+        }];
+        assert!(matches!(
+            plan(Step::Retire, "r", &promoted, &refs, &options),
+            Err(RolloverError::StillTrusted { records, .. }) if records == ["b"]
+        ));
+        let plan = plan(Step::Retire, "r", &promoted, &none, &options).unwrap();
+        let KeyChange::Update { id, to, .. } = &plan.changes[0].change else {
+            panic!("{plan:?}");
+        };
+        assert_eq!((id.as_str(), to.enabled), ("old", false));
+    }
+
+    #[test]
+    fn stage_names_the_signer_it_replaces_and_publishes_without_signing() {
+        let signer = [key("old", "rsa-generated", 100, true, true)];
+        let options = Options {
+            today: Some(date!(2026 - 12 - 04)),
+            ..Options::default()
+        };
+        let plan = plan(Step::Stage, "r", &signer, &[], &options).unwrap();
+        assert_eq!(
+            plan.changes[0].change,
+            KeyChange::Create {
+                name: "fedctl-rollover 2026-12-04 replaces old".into(),
+                settings: KeySettings {
+                    priority: 100,
+                    enabled: true,
+                    active: false
+                }
+            }
+        );
+        assert!(matches!(
+            super::plan(Step::Stage, "r", &[], &[], &options),
+            Err(RolloverError::NoSigner { .. })
+        ));
+    }
+}

@@ -50,6 +50,7 @@ fn a_live_realm_rolls_over_its_signing_key() {
                 .to_owned()
         }),
         adopt_keys: true,
+        transcript: Default::default(),
     };
     scenario::run(&env, &realm.name, &expires.date().to_string());
 }

@@ -32,6 +32,8 @@ pub struct Env<'a> {
     pub active_kid: Box<dyn Fn() -> String + 'a>,
     /// The old signer is Keycloak's own key, not fedctl's: promote needs `--adopt-keys`.
     pub adopt_keys: bool,
+    /// Everything fedctl printed, to check that no private key ever appears.
+    pub transcript: std::cell::RefCell<String>,
 }
 
 pub struct Run {
@@ -56,6 +58,9 @@ impl Env<'_> {
             .arg(self.workspace.records())
             .args(extra);
         let output = command.output().unwrap();
+        let mut transcript = self.transcript.borrow_mut();
+        transcript.push_str(&String::from_utf8_lossy(&output.stdout));
+        transcript.push_str(&String::from_utf8_lossy(&output.stderr));
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -135,6 +140,21 @@ pub fn run(env: &Env<'_>, realm: &str, old_expiry: &str) {
         code, 0,
         "before a rollover every partner trusts the signer: {status}"
     );
+
+    // Off a terminal nothing changes without --yes.
+    let refused = env.run(&["rollover", "stage"], &[]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stdout.contains("+ key provider fedctl-rollover"),
+        "{}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("without --yes"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(env.status().1["staged"], Value::Null);
 
     // Stage: a new key, published, not signing.
     let run = env.ok(&["rollover", "stage"], &["--yes"]);
