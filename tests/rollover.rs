@@ -71,7 +71,6 @@ fn a_realm_file_rolls_over_its_signing_key() {
             std::fs::read_to_string(out.join("partner-a-idp-metadata.xml")).unwrap()
         }),
         active_kid: Box::new(|| realm_file_signer(&workspace)),
-        adopt_keys: true,
         transcript: Default::default(),
     };
     scenario::run(&env, REALM, &date(expires));
@@ -180,7 +179,6 @@ fn a_live_realm_rolls_over_its_signing_key_on_the_simulator() {
             let keys = admin.get(&format!("/admin/realms/{REALM}/keys"));
             keys["active"]["RS256"].as_str().unwrap().to_owned()
         }),
-        adopt_keys: true,
         transcript: Default::default(),
     };
     scenario::run(&env, REALM, &date(expires));

@@ -49,7 +49,6 @@ fn a_live_realm_rolls_over_its_signing_key() {
                 .unwrap()
                 .to_owned()
         }),
-        adopt_keys: true,
         transcript: Default::default(),
     };
     scenario::run(&env, &realm.name, &expires.date().to_string());

@@ -30,8 +30,6 @@ pub struct Env<'a> {
     pub descriptor: Box<dyn Fn() -> String + 'a>,
     /// The kid Keycloak signs with (`/keys` `active.RS256`).
     pub active_kid: Box<dyn Fn() -> String + 'a>,
-    /// The old signer is Keycloak's own key, not fedctl's: promote needs `--adopt-keys`.
-    pub adopt_keys: bool,
     /// Everything fedctl printed, to check that no private key ever appears.
     pub transcript: std::cell::RefCell<String>,
 }
@@ -237,23 +235,22 @@ pub fn run(env: &Env<'_>, realm: &str, old_expiry: &str) {
     // The third confirms: promote.
     write_records(env.workspace, realm, [new_expiry.as_str(); 3]);
     assert_eq!(env.status().0, 0);
-    if env.adopt_keys {
-        let refused = env.run(&["rollover", "promote"], &["--yes"]);
-        assert_eq!(refused.code, 1);
-        assert!(
-            refused
-                .stdout
-                .contains("[not created by fedctl: --adopt-keys]"),
-            "{}",
-            refused.stdout
-        );
-        assert!(
-            refused.stderr.contains("--adopt-keys"),
-            "{}",
-            refused.stderr
-        );
-        assert_eq!((env.active_kid)(), old_kid, "nothing changed");
-    }
+    // The old signer is the realm's own key, not fedctl's: demoting it needs --adopt-keys.
+    let refused = env.run(&["rollover", "promote"], &["--yes"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stdout
+            .contains("[not created by fedctl: --adopt-keys]"),
+        "{}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("--adopt-keys"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!((env.active_kid)(), old_kid, "nothing changed");
     let run = env.ok(&["rollover", "promote"], &["--yes", "--adopt-keys"]);
     assert!(
         run.stdout.contains("active: false → true"),
