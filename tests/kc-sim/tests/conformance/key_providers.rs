@@ -196,8 +196,8 @@ async fn key_providers_stage_promote_and_retire_a_signing_key() {
     };
     assert_eq!(status, "DISABLED");
     let now = published(&kc).await;
-    assert_eq!(now.descriptor, [new_kid.clone()]);
-    assert_eq!(now.jwks, [new_kid.clone()]);
+    assert_eq!(now.descriptor, [new_kid.as_str()]);
+    assert_eq!(now.jwks, [new_kid.as_str()]);
     let r = kc.delete(&format!("/master/components/{old}")).await;
     assert_eq!(r.status, 204, "{}", r.text);
     assert_eq!(key_state(&kc, &old).await.0, None);
