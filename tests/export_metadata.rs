@@ -8,10 +8,9 @@ mod web_server;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use common::{Workspace, fixture, fixture_realm, oidc_record, runbook_record};
+use common::{Workspace, assert_schema_valid, fixture, fixture_realm, oidc_record, runbook_record};
 use fedctl::keycloak::admin::client::AdminClient;
 use fedctl::keycloak::admin::secret::Secret;
 use fedctl::keycloak::admin::{Connection, Credentials};
@@ -41,24 +40,6 @@ fn export(workspace: &Workspace, extra: &[&str]) -> assert_cmd::assert::Assert {
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Validates a metadata file against the OASIS schema with the shared catalog (offline).
-fn assert_schema_valid(file: &Path) {
-    let xsd = fixture("saml-metadata/xsd");
-    let output = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", xsd.join("saml-md-catalog.xml"))
-        .args(["--noout", "--nonet", "--schema"])
-        .arg(xsd.join("saml-md-with-extensions.xsd"))
-        .arg(file)
-        .output()
-        .expect("xmllint is required for this test: install libxml2-utils (Debian) / libxml2");
-    assert!(
-        output.status.success(),
-        "{} is not schema-valid:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// The SHA-256 fingerprint (colon form) of the fixture realm's active RSA signing key.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
+use super::plan::Output;
 use crate::desired::RecordRef;
 use crate::error::Error;
 use crate::record::RecordSet;
@@ -91,12 +92,6 @@ pub struct StatusArgs {
 
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
-    Text,
-    Json,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {

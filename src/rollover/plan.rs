@@ -172,20 +172,15 @@ fn promote(
         .map(|p| p.priority)
         .max()
         .unwrap_or(signer.priority);
-    let promoted = PlannedChange {
-        change: KeyChange::Update {
-            id: staged.id.clone(),
-            name: staged.name.clone(),
-            from: staged.settings(),
-            to: KeySettings {
-                priority: staged.priority.max(top + 1),
-                enabled: true,
-                active: true,
-            },
+    let promoted = update(
+        staged,
+        KeySettings {
+            priority: staged.priority.max(top + 1),
+            enabled: true,
+            active: true,
         },
-        reason: "the new key signs from now on".to_owned(),
-        adopts: false,
-    };
+        "the new key signs from now on".to_owned(),
+    );
     Ok(RolloverPlan {
         step: Step::Promote,
         changes: vec![promoted, demote(signer)],
@@ -193,24 +188,31 @@ fn promote(
     })
 }
 
-/// The old signer stays published (passive) so that what it signed still verifies.
-fn demote(old: &KeyProvider) -> PlannedChange {
+/// Changes a provider's settings; one fedctl did not create is adopted.
+fn update(provider: &KeyProvider, to: KeySettings, reason: String) -> PlannedChange {
     PlannedChange {
         change: KeyChange::Update {
-            id: old.id.clone(),
-            name: old.name.clone(),
-            from: old.settings(),
-            to: KeySettings {
-                active: false,
-                ..old.settings()
-            },
+            id: provider.id.clone(),
+            name: provider.name.clone(),
+            from: provider.settings(),
+            to,
         },
-        reason: format!(
-            "the old signer (expires {}) stays published, passive, until retired",
-            ring::expiry_text(old)
-        ),
-        adopts: !ring::is_ours(old),
+        reason,
+        adopts: !ring::is_ours(provider),
     }
+}
+
+/// The old signer stays published (passive) so that what it signed still verifies.
+fn demote(old: &KeyProvider) -> PlannedChange {
+    let to = KeySettings {
+        active: false,
+        ..old.settings()
+    };
+    let reason = format!(
+        "the old signer (expires {}) stays published, passive, until retired",
+        ring::expiry_text(old)
+    );
+    update(old, to, reason)
 }
 
 fn check_confirmed(
@@ -280,20 +282,13 @@ fn retire(
         }
     }
     let change = if old.enabled {
-        PlannedChange {
-            change: KeyChange::Update {
-                id: old.id.clone(),
-                name: old.name.clone(),
-                from: old.settings(),
-                to: KeySettings {
-                    enabled: false,
-                    active: false,
-                    ..old.settings()
-                },
-            },
-            reason: "no longer published; run retire again later to remove it".to_owned(),
-            adopts: !ring::is_ours(old),
-        }
+        let to = KeySettings {
+            enabled: false,
+            active: false,
+            ..old.settings()
+        };
+        let reason = "no longer published; run retire again later to remove it".to_owned();
+        update(old, to, reason)
     } else {
         PlannedChange {
             change: KeyChange::Delete {

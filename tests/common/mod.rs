@@ -229,3 +229,21 @@ pub fn preserved(
         (a, b) => Err(format!("{path} changed from {a} to {b}")),
     }
 }
+
+/// Validates a metadata file against the OASIS schema with the shared catalog (offline).
+pub fn assert_schema_valid(file: &Path) {
+    let xsd = fixture("saml-metadata/xsd");
+    let output = std::process::Command::new("xmllint")
+        .env("XML_CATALOG_FILES", xsd.join("saml-md-catalog.xml"))
+        .args(["--noout", "--nonet", "--schema"])
+        .arg(xsd.join("saml-md-with-extensions.xsd"))
+        .arg(file)
+        .output()
+        .expect("xmllint is required for this test: install libxml2-utils (Debian) / libxml2");
+    assert!(
+        output.status.success(),
+        "{} is not schema-valid:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -5,12 +5,9 @@
 //!
 //! Shared by tests/rollover.rs (realm file, kc-sim) and tests/real_keycloak/rollover.rs.
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::{Workspace, fedctl, fixture, runbook_record};
+use crate::common::{Workspace, assert_schema_valid, fedctl, runbook_record};
 
 /// The partners: record name, partner, technical contact.
 pub const PARTNERS: [(&str, &str, &str); 3] = [
@@ -109,23 +106,6 @@ pub fn descriptor_kids(xml: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|s| s.split_once("</ds:KeyName>").map(|(kid, _)| kid.to_owned()))
         .collect()
-}
-
-pub fn assert_schema_valid(file: &Path) {
-    let xsd = fixture("saml-metadata/xsd");
-    let output = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", xsd.join("saml-md-catalog.xml"))
-        .args(["--noout", "--nonet", "--schema"])
-        .arg(xsd.join("saml-md-with-extensions.xsd"))
-        .arg(file)
-        .output()
-        .expect("xmllint is required for this test: install libxml2-utils (Debian) / libxml2");
-    assert!(
-        output.status.success(),
-        "{} is not schema-valid:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Runs the whole rollover. The realm's current signer must expire on `old_expiry`; the
