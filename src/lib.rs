@@ -18,7 +18,6 @@ pub mod keycloak;
 pub mod logging;
 pub mod metadata_source;
 pub mod printable;
-pub mod profile;
 pub mod reconcile;
 pub mod record;
 pub mod review;

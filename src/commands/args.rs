@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::metadata_source::FetchOptions;
+use crate::record::LoadOptions;
 
 /// Which records to read.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,6 +21,14 @@ pub struct RecordArgs {
 }
 
 impl RecordArgs {
+    /// What the record loader needs of these arguments.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            paths: self.paths.clone(),
+            attribute_profile: self.attribute_profile.clone(),
+        }
+    }
+
     /// With no PATH given, the complete record set: `records:` in fedctl.yaml when it names
     /// one, else `federations`.
     pub fn fill_default_paths(

@@ -190,7 +190,7 @@ fn load_records(args: &RecordArgs, optional: bool) -> Result<Vec<LoadedRecord>, 
     if optional && default_missing {
         return Ok(Vec::new());
     }
-    Ok(record::load(args)?.records)
+    Ok(record::load(&args.load_options())?.records)
 }
 
 fn collect(

@@ -30,7 +30,7 @@ use crate::fsutil::{self, Mode, SetWriteError};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::printable::printable;
-use crate::profile::AttributeProfile;
+use crate::record::profile::AttributeProfile;
 use crate::record::{Direction, Federation, LoadedRecord, Protocol};
 use crate::saml::{self, Contact, DescriptorError, Entity, SigningKey};
 use crate::target::{Target, TargetError};
@@ -127,7 +127,7 @@ struct OutFile {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let set = crate::record::load(&args.records)?;
+    let set = crate::record::load(&args.records.load_options())?;
     let outbound: Vec<&LoadedRecord> = set
         .records
         .iter()

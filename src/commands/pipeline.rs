@@ -130,7 +130,7 @@ pub fn prepare(
     target: &TargetArgs,
     reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
-    let mut set = crate::record::load(records)?;
+    let mut set = crate::record::load(&records.load_options())?;
     set.select(&reconcile.records).map_err(Error::Usage)?;
     check_prune(&set, reconcile)?;
     let fetch = target.tls.fetch_options();

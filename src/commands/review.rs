@@ -59,7 +59,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         // A review is usually recorded the day it is signed.
         return mark_reviewed(path, args.date.unwrap_or(today), today, &args.records);
     }
-    let set = record::load(&args.records)?;
+    let set = record::load(&args.records.load_options())?;
     let subjects: Vec<Subject<'_>> = set
         .records
         .iter()
@@ -160,7 +160,7 @@ fn mark_reviewed(
     };
     review::mark::check_date(date, today).map_err(mark_error)?;
     // The loader's validation decides what a valid record is; only then is the file edited.
-    let set = record::load(&RecordArgs {
+    let set = record::load(&record::LoadOptions {
         paths: vec![path.to_owned()],
         attribute_profile: records.attribute_profile.clone(),
     })?;

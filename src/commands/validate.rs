@@ -43,7 +43,7 @@ pub enum Output {
 
 /// Exit 1 when any record has an error, or when there are no records; warnings alone exit 0.
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let mut validation = record::check(&args.records);
+    let mut validation = record::check(&args.records.load_options());
     let metadata = metadata_problems(&validation.records, args);
     validation.add(metadata);
     validation.add(no_records(&validation, &args.records));

@@ -9,7 +9,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::desired;
-use crate::profile::{AttributeProfile, SamlNameFormat};
+use crate::record::attribute::SamlNameFormat;
+use crate::record::profile::AttributeProfile;
 use crate::record::{ClientAuth, ClientType, Federation, NameIdFormat, Pkce, Protocol};
 use crate::saml::{Endpoint, Entity};
 
