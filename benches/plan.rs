@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fedctl::commands::pipeline::block_on;
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
 use fedctl::reconcile::{self, DiffOptions, apply, render};
 use fedctl::record::LoadOptions;
+use fedctl::runtime::block_on;
 use fedctl::target::{Scope, Target};
 
 const RECORDS: usize = 1_000;

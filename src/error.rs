@@ -20,7 +20,11 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Certs(#[from] crate::commands::certs::CertsError),
+    Prepare(#[from] crate::pipeline::PrepareError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Certs(#[from] crate::certs::check::CertsError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

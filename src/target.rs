@@ -4,12 +4,41 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use miette::Diagnostic;
 
 use crate::desired::Desired;
 use crate::reconcile::Operation;
 use crate::state::RealmState;
+
+/// Which identity provider to work on, as the command line and the environment name it:
+/// a realm file, or a live Keycloak by URL or by a named target of fedctl.yaml
+/// ([`crate::config`] turns the latter into a connection).
+#[derive(Debug, Clone, Default)]
+pub struct TargetChoice {
+    pub realm_file: Option<PathBuf>,
+    pub url: Option<String>,
+    /// The realm asked for; `None` means the records' realm.
+    pub realm: Option<String>,
+    /// A named target of fedctl.yaml.
+    pub target: Option<String>,
+    /// The realm the admin credentials belong to; `None` means `master`.
+    pub auth_realm: Option<String>,
+    /// Extra CA certificates to trust (verification stays on).
+    pub ca_cert: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+    pub timeout: Duration,
+    /// Maximum concurrent requests to Keycloak.
+    pub concurrency: u16,
+}
+
+impl TargetChoice {
+    /// Whether any target is named at all.
+    pub fn names_a_target(&self) -> bool {
+        self.realm_file.is_some() || self.url.is_some() || self.target.is_some()
+    }
+}
 
 /// What a plan needs to see: the objects the records name. Targets also report every object
 /// that carries fedctl's marker, so orphans can be found.
@@ -57,6 +86,10 @@ pub trait Target {
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum TargetError {
+    #[error("no target: give --realm-file PATH, --url URL (or KEYCLOAK_URL) or --target NAME")]
+    #[diagnostic(code(fedctl::usage))]
+    NotNamed,
+
     #[error("cannot read realm file {}", path.display())]
     #[diagnostic(code(fedctl::realm_file::read))]
     ReadFile {

@@ -5,11 +5,11 @@
 mod common;
 
 use common::{Workspace, oidc_record};
-use fedctl::commands::pipeline::block_on;
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
 use fedctl::reconcile::{self, DiffOptions, Plan, render};
 use fedctl::record::LoadOptions;
+use fedctl::runtime::block_on;
 use fedctl::target::{Scope, Target};
 use serde_json::json;
 

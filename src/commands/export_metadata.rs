@@ -23,15 +23,16 @@ use serde_json::Value;
 use self::handoff::ClientSecret;
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::desired;
 use crate::error::Error;
 use crate::fsutil::{self, Mode, SetWriteError};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
+use crate::pipeline::{AnyTarget, open_target, records_realm};
 use crate::printable::printable;
 use crate::record::profile::AttributeProfile;
 use crate::record::{Direction, Federation, LoadedRecord, Protocol};
+use crate::runtime::block_on;
 use crate::saml::{self, Contact, DescriptorError, Entity, SigningKey};
 use crate::target::{Target, TargetError};
 
@@ -142,7 +143,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     {
         return Err(ExportError::RealmFileNotFound { path: path.clone() }.into());
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
+    let target = open_target(&args.target.choice(), records_realm(&set).as_deref(), None)?;
     let ours = OurSide::read(&target, &Wanted::of(&outbound, args.show_secret))?;
     let mut files = Vec::new();
     for record in &outbound {

@@ -7,7 +7,6 @@ pub mod certs;
 pub mod completions;
 pub mod export_metadata;
 pub mod new;
-pub mod pipeline;
 pub mod plan;
 pub mod review;
 pub mod validate;

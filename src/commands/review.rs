@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
-use crate::commands::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
+use crate::pipeline::{AnyTarget, open_target, records_realm};
 use crate::record::{self, IsoDate};
 use crate::review::live::LiveError;
 use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Reviewer, Subject};
+use crate::runtime::block_on;
 use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
@@ -74,7 +75,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     {
         return Err(read_error(path, std::io::ErrorKind::NotFound.into()));
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
+    let target = open_target(&args.target.choice(), records_realm(&set).as_deref(), None)?;
     let directory = directory(&target, &review::scope(&subjects))?;
     let report = Report {
         format: review::report::FORMAT,

@@ -6,11 +6,11 @@ use std::io::Write;
 
 use super::Exit;
 use super::args::{RecordArgs, TlsArgs};
-use super::pipeline::block_on;
 use crate::error::Error;
 use crate::metadata_source::{self, PartnerMetadataError, Resolved};
 use crate::record::problem::{Finding, plural};
 use crate::record::{self, LoadedRecord, Problem, Validation};
+use crate::runtime::block_on;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
