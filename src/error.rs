@@ -28,7 +28,7 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+    ExportMetadata(#[from] crate::export::ExportError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod desired;
 pub mod error;
+pub mod export;
 pub mod fsutil;
 pub mod http;
 pub mod input;

@@ -435,7 +435,7 @@ mod tests {
     use crate::record::RecordFile;
 
     fn profile() -> AttributeProfile {
-        serde_saphyr::from_str(include_str!("../../../templates/attributes.yaml")).unwrap()
+        serde_saphyr::from_str(include_str!("../../templates/attributes.yaml")).unwrap()
     }
 
     fn federation(yaml: &str) -> Federation {
