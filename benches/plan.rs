@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
-use fedctl::reconcile::{self, DiffOptions, apply, render};
+use fedctl::pipeline::apply;
+use fedctl::reconcile::Scope;
+use fedctl::reconcile::{self, DiffOptions, render};
 use fedctl::record::LoadOptions;
 use fedctl::runtime::block_on;
-use fedctl::target::{Scope, Target};
+use fedctl::target::Target;
 
 const RECORDS: usize = 1_000;
 const RUNS: usize = 15;

@@ -2,14 +2,12 @@
 //! ([`crate::keycloak::realm_file`]) and a live Keycloak through its admin REST API. The
 //! planner never knows which one it has.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use miette::Diagnostic;
 
-use crate::desired::Desired;
-use crate::reconcile::Operation;
+use crate::reconcile::{Operation, Scope};
 use crate::state::RealmState;
 
 /// Which identity provider to work on, as the command line and the environment name it:
@@ -37,28 +35,6 @@ impl TargetChoice {
     /// Whether any target is named at all.
     pub fn names_a_target(&self) -> bool {
         self.realm_file.is_some() || self.url.is_some() || self.target.is_some()
-    }
-}
-
-/// What a plan needs to see: the objects the records name. Targets also report every object
-/// that carries fedctl's marker, so orphans can be found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Scope {
-    pub client_ids: BTreeSet<String>,
-    pub group_paths: BTreeSet<String>,
-    pub flow_aliases: BTreeSet<String>,
-    pub usernames: BTreeSet<String>,
-}
-
-impl Scope {
-    pub fn of(desired: &Desired) -> Scope {
-        let state = &desired.state;
-        Scope {
-            client_ids: state.clients.keys().cloned().collect(),
-            group_paths: state.groups.keys().cloned().collect(),
-            flow_aliases: state.flows.keys().cloned().collect(),
-            usernames: state.users.keys().cloned().collect(),
-        }
     }
 }
 
@@ -129,7 +105,7 @@ pub enum TargetError {
     KeyGen {
         path: PathBuf,
         #[source]
-        source: crate::keycloak::generated_keys::KeyGenError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     #[error("the records are for realm `{records}` but the target holds realm `{target}`")]

@@ -7,10 +7,11 @@ mod common;
 use common::{Workspace, oidc_record};
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
+use fedctl::reconcile::Scope;
 use fedctl::reconcile::{self, DiffOptions, Plan, render};
 use fedctl::record::LoadOptions;
 use fedctl::runtime::block_on;
-use fedctl::target::{Scope, Target};
+use fedctl::target::Target;
 use serde_json::json;
 
 const REALM: &str = "your-realm";

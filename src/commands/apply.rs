@@ -9,9 +9,9 @@ use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
 use super::plan::{self, Output, ReconcileArgs, conflicts_exit, plan_header};
 use crate::error::Error;
+use crate::pipeline::apply::{self, ApplyReport};
 use crate::pipeline::{AnyTarget, Prepared, open_target};
 use crate::printable::colour_allowed;
-use crate::reconcile::apply::{self, ApplyReport};
 use crate::reconcile::saved::SavedPlan;
 use crate::reconcile::{Plan, render};
 use crate::runtime::block_on;
@@ -108,7 +108,13 @@ pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Ex
     if json {
         println!(
             "{}",
-            render::apply_json(plan, &report, target.realm(), &target.describe())
+            render::apply_json(
+                plan,
+                |change| report.outcome(change),
+                report.succeeded(),
+                target.realm(),
+                &target.describe()
+            )
         );
     } else {
         print_report(&report, target);

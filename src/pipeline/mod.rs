@@ -4,6 +4,7 @@
 //! ([`crate::target`], [`crate::metadata_source`]); the commands only turn their arguments into
 //! [`PrepareOptions`] and show what comes back.
 
+pub mod apply;
 mod open;
 
 use std::time::Duration;
@@ -13,12 +14,13 @@ use miette::Diagnostic;
 pub use self::open::{AnyTarget, open_target, records_realm};
 use crate::desired::{self, Desired, RecordRef};
 use crate::metadata_source::{self, FetchOptions, PartnerMetadataError};
+use crate::reconcile::Scope;
 use crate::reconcile::{self, DiffOptions, Plan};
 use crate::record::{self, LoadOptions, Problem, RecordErrors, RecordSet};
 use crate::runtime::block_on;
 use crate::saml::Finding;
 use crate::state::RealmState;
-use crate::target::{Scope, Target, TargetChoice, TargetError};
+use crate::target::{Target, TargetChoice, TargetError};
 
 /// What a plan is made from, besides the target.
 #[derive(Debug, Clone, Default)]

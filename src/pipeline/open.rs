@@ -7,9 +7,10 @@ use crate::config;
 use crate::keycloak::admin::KeycloakTarget;
 use crate::keycloak::realm_file::RealmFile;
 use crate::reconcile;
+use crate::reconcile::Scope;
 use crate::record::RecordSet;
 use crate::state::RealmState;
-use crate::target::{Scope, Target, TargetChoice, TargetError, check_realm, check_realm_argument};
+use crate::target::{Target, TargetChoice, TargetError, check_realm, check_realm_argument};
 
 /// Any target fedctl can open.
 pub enum AnyTarget {

@@ -10,8 +10,8 @@ use super::lookup::group_children;
 use crate::keycloak::admin::client::AdminClient;
 use crate::keycloak::admin::error::ApiError;
 use crate::keycloak::admin::flow_template;
+use crate::reconcile::Scope;
 use crate::state::{Flow, OWNER_ATTRIBUTE};
-use crate::target::Scope;
 
 /// Per-object reads in flight at once (the client's own limit still applies).
 const PARALLEL: usize = 16;

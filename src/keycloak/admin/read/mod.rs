@@ -19,8 +19,9 @@ use crate::keycloak::admin::error::ApiError;
 use crate::keycloak::admin::flow_template;
 use crate::keycloak::admin::ids::Ids;
 use crate::keycloak::realm_json as rj;
+use crate::reconcile::Scope;
 use crate::state::{Flow, RealmState, User};
-use crate::target::{Scope, TargetError};
+use crate::target::TargetError;
 
 pub struct Observed {
     pub state: RealmState,

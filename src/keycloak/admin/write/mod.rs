@@ -20,8 +20,9 @@ use crate::keycloak::admin::ids::{ClientIds, Ids, repeated_fields};
 use crate::keycloak::admin::read as observe;
 use crate::keycloak::realm_json as rj;
 use crate::reconcile::Operation;
+use crate::reconcile::Scope;
 use crate::state::{ATTRIBUTES_PREFIX, Fields, Flow, Mapper, RealmState, group_name, group_parent};
-use crate::target::{Scope, Target, TargetError};
+use crate::target::{Target, TargetError};
 
 /// Held while one role's representation is read, edited and written back.
 type RoleLock = Arc<tokio::sync::Mutex<()>>;
