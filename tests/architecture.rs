@@ -25,7 +25,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         "ports and adapters",
         &["http", "metadata_source", "target", "keycloak", "config"],
     ),
-    ("features", &["pipeline", "certs", "review", "export"]),
+    (
+        "features",
+        &["pipeline", "certs", "review", "export", "scaffold"],
+    ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
 ];
 
