@@ -1,20 +1,16 @@
 //! `fedctl rollover stage|status|promote|retire`: renew our realm's signing certificate
-//! across every outbound federation. The shell around [`crate::rollover`]: reads records and
-//! the target's key providers, shows the plan, asks, applies it through the key-provider port.
+//! across every outbound federation. Turns the arguments into [`RolloverOptions`], shows the
+//! plan [`rollover::prepare`] makes, asks, and has [`rollover::apply`] make it.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use super::plan::Output;
-use crate::desired::RecordRef;
 use crate::error::Error;
-use crate::record::RecordSet;
-use crate::rollover::{self, RolloverStatus, Step, render};
-use crate::target::key_providers::{KeyChange, KeyProvider, KeyProviderTarget};
-use crate::target::{Target, TargetError};
+use crate::rollover::{self, RolloverOptions, Step, render};
+use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -103,21 +99,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     }
 }
 
-fn refs(set: &RecordSet) -> Vec<RecordRef<'_>> {
-    set.records
-        .iter()
-        .map(|r| RecordRef {
-            id: &r.id,
-            federation: &r.record.federation,
-        })
-        .collect()
-}
-
 fn status(args: &StatusArgs) -> Result<Exit, Error> {
-    let set = crate::record::load(&args.records)?;
-    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
-    let providers = block_on(target.key_providers())?;
-    let status = RolloverStatus::new(target.realm(), &providers, &refs(&set));
+    let status = rollover::status(&args.records.load_options(), &args.target.choice())?;
     match args.output {
         Output::Text => print!("{}", render::status_text(&status)),
         Output::Json => println!("{}", render::status_json(&status)),
@@ -130,56 +113,35 @@ fn status(args: &StatusArgs) -> Result<Exit, Error> {
 }
 
 fn change(step: Step, args: &ChangeArgs, force: Vec<String>) -> Result<Exit, Error> {
-    let set = crate::record::load(&args.records)?;
-    let lock = Duration::from_secs(args.lock_timeout);
-    let target = open_target(&args.target, records_realm(&set).as_deref(), Some(lock))?;
-    let providers = block_on(target.key_providers())?;
-    let options = rollover::Options { today: None, force };
-    let plan = rollover::plan::plan(step, target.realm(), &providers, &refs(&set), &options)?;
+    let options = RolloverOptions {
+        load: args.records.load_options(),
+        target: args.target.choice(),
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+        force,
+    };
+    let prepared = rollover::prepare(step, &options)?;
+    let target = &prepared.target;
     let header = format!(
         "Rollover {step} for realm {} ({})",
         target.realm(),
         target.describe()
     );
-    println!("{}", render::plan_text(&plan, &header).trim_end());
-    plan.check_adoption(args.adopt_keys)?;
-    if plan.changes.is_empty() {
+    println!("{}", render::plan_text(&prepared.plan, &header).trim_end());
+    prepared.plan.check_adoption(args.adopt_keys)?;
+    if prepared.plan.changes.is_empty() {
         return Ok(Exit::SUCCESS);
     }
-    if !args.yes && !super::apply::confirm(&target)? {
+    if !args.yes && !super::apply::confirm(target)? {
         println!("Rollover cancelled; nothing was changed.");
         return Ok(Exit(1));
     }
-    for planned in &plan.changes {
-        block_on(target.change_key(&planned.change))?;
-    }
-    block_on(target.commit_keys())?;
-    println!("Done: {} key provider change(s).", plan.changes.len());
+    rollover::apply(&prepared)?;
+    println!(
+        "Done: {} key provider change(s).",
+        prepared.plan.changes.len()
+    );
     if step == Step::Stage && std::io::stdout().is_terminal() {
         println!("Next: hand partners the new metadata with `fedctl export-metadata`.");
     }
     Ok(Exit::SUCCESS)
-}
-
-impl KeyProviderTarget for AnyTarget {
-    async fn key_providers(&self) -> Result<Vec<KeyProvider>, TargetError> {
-        match self {
-            AnyTarget::File(t) => t.key_providers().await,
-            AnyTarget::Keycloak(t) => t.key_providers().await,
-        }
-    }
-
-    async fn change_key(&self, change: &KeyChange) -> Result<(), TargetError> {
-        match self {
-            AnyTarget::File(t) => t.change_key(change).await,
-            AnyTarget::Keycloak(t) => t.change_key(change).await,
-        }
-    }
-
-    async fn commit_keys(&self) -> Result<(), TargetError> {
-        match self {
-            AnyTarget::File(t) => t.commit_keys().await,
-            AnyTarget::Keycloak(t) => t.commit_keys().await,
-        }
-    }
 }

@@ -148,7 +148,7 @@ impl KeyProviderTarget for RealmFile {
                 let mut component = generated_keys::signing_key_provider(self.realm(), now)
                     .map_err(|source| TargetError::KeyGen {
                         path: self.path().to_owned(),
-                        source,
+                        source: Box::new(source),
                     })?;
                 component["name"] = json!(name);
                 set_settings(&mut component, settings);

@@ -4,6 +4,14 @@ use miette::Diagnostic;
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum RolloverError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::RecordErrors),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] crate::target::TargetError),
+
     #[error("realm `{realm}` has no active RS256 signing key: there is nothing to roll over")]
     #[diagnostic(
         code(fedctl::rollover::no_signer),

@@ -11,15 +11,18 @@
 //! Pure core: [`ring`] reads the realm's key providers (which key signs, which is staged,
 //! which is being retired), [`status`] judges each outbound federation against them,
 //! [`plan`] turns a step into changes on key providers, [`render`] shows plans and status.
-//! The changes go through [`crate::target::key_providers::KeyProviderTarget`].
+//! [`run`] is the feature's I/O: it loads the records, reads the target's key providers and
+//! applies a plan through [`crate::target::key_providers::KeyProviderTarget`].
 
 mod error;
 pub mod plan;
 pub mod render;
 pub mod ring;
+pub mod run;
 pub mod status;
 
 pub use error::RolloverError;
 pub use plan::{Options, PlannedChange, RolloverPlan, Step};
 pub use ring::Ring;
+pub use run::{Prepared, RolloverOptions, apply, prepare, status};
 pub use status::{Federation, FederationState, RolloverStatus};

@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::target::KeycloakTarget;
+use super::write::KeycloakTarget;
 use crate::keycloak::key_providers::{from_admin_api, set_settings};
 use crate::keycloak::keys::KEY_PROVIDER_TYPE;
 use crate::target::key_providers::{KeyChange, KeyProvider, KeyProviderTarget};
