@@ -164,8 +164,15 @@ async fn import_config_from_own_descriptor_and_file() {
         "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
     );
     assert_eq!(r.body["metadataDescriptorUrl"], json!(url));
+    // `/keys` lists keys in provider order (priority, then component id), as Keycloak does.
     let keys = kc.get("/master/keys").await.body;
-    assert_eq!(r.body["signingCertificate"], keys["keys"][0]["certificate"]);
+    let signing = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["algorithm"] == "RS256")
+        .unwrap();
+    assert_eq!(r.body["signingCertificate"], signing["certificate"]);
     // Foreign URLs are refused: the simulator makes no outgoing requests.
     let r = kc
         .post(
