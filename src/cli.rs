@@ -56,6 +56,10 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Write records for clients that already exist in Keycloak (made by hand or with
+    /// kcadm.sh), to bring them under fedctl with `plan --adopt` / `apply --adopt`.
+    #[command(after_help = examples::IMPORT)]
+    Import(commands::import::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -105,6 +109,12 @@ Examples:
   fedctl export-metadata federations/ --realm-file realm.json --out handoff/
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
+
+    pub const IMPORT: &str = "\
+Examples:
+  fedctl import --realm-file realm.json --all-partners --out federations/
+  fedctl import --url https://idp.example.org --realm your-realm --client https://app.partner.example.org
+  fedctl import --target prod --client partner-portal --out federations/ --force";
 
     pub const COMPLETIONS: &str = "\
 Examples:

@@ -13,6 +13,7 @@ pub mod desired;
 pub mod error;
 pub mod fsutil;
 pub mod http;
+pub mod import;
 pub mod input;
 pub mod keycloak;
 pub mod logging;

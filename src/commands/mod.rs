@@ -6,6 +6,7 @@ pub mod args;
 pub mod certs;
 pub mod completions;
 pub mod export_metadata;
+pub mod import;
 pub mod new;
 pub mod pipeline;
 pub mod plan;
@@ -35,6 +36,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::Certs(args) => certs::run(&args),
         Command::Review(args) => review::run(&args),
         Command::ExportMetadata(args) => export_metadata::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Completions(args) => Ok(completions::run(&args)),
     }
 }
@@ -48,6 +50,6 @@ fn record_args(command: &mut Command) -> Option<&mut args::RecordArgs> {
         Command::Certs(args) => Some(&mut args.records),
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
-        Command::New(_) | Command::Completions(_) => None,
+        Command::New(_) | Command::Import(_) | Command::Completions(_) => None,
     }
 }
