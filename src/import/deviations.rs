@@ -1,7 +1,7 @@
 //! What `plan --adopt` would change for an imported record beyond taking the objects over.
 //! The record is compiled and diffed against the realm exactly as `plan` does; what is left
 //! after fedctl's own bookkeeping (ownership markers, the mapper and pilot lists, its
-//! descriptions) and the effects of the placeholders is what fedctl would manage
+//! descriptions, flags Keycloak already reads as off written out as `false`) and the effects of the placeholders is what fedctl would manage
 //! differently from what exists.
 
 use std::collections::BTreeMap;
@@ -12,10 +12,11 @@ use super::Draft;
 use crate::desired::{self, RecordRef};
 use crate::printable::printable;
 use crate::profile::AttributeProfile;
-use crate::reconcile::{self, Action, Change, DiffOptions, ObjectRef};
+use crate::reconcile::{self, Action, Change, DiffOptions, FieldChange, ObjectRef};
 use crate::record::validate::PLACEHOLDER;
 use crate::state::{
-    MAPPERS_ATTRIBUTE, OWNER_ATTRIBUTE, PILOT_USERS_ATTRIBUTE, RealmState, attribute_path,
+    ATTRIBUTES_PREFIX, MAPPERS_ATTRIBUTE, OWNER_ATTRIBUTE, PILOT_USERS_ATTRIBUTE, RealmState,
+    attribute_path,
 };
 
 /// The deviations of `draft`, one line each; an error when its metadata cannot be read back.
@@ -60,6 +61,16 @@ fn is_own_field(path: &str) -> bool {
             .any(|key| path == attribute_path(key))
 }
 
+/// Writing out a flag Keycloak already reads as off: an absent attribute is `false` to it.
+fn spells_out_default(field: &FieldChange) -> bool {
+    field.path.starts_with(ATTRIBUTES_PREFIX) && field.old.is_null() && field.new == "false"
+}
+
+/// Whether a changed field leaves the partner's configuration as it works now.
+fn is_inert(field: &FieldChange) -> bool {
+    is_own_field(&field.path) || spells_out_default(field)
+}
+
 /// Taking an object over: marking it, describing it, and noting a pilot grant that exists.
 fn is_bookkeeping(change: &Change, state: &RealmState) -> bool {
     match (&change.action, &change.object) {
@@ -67,7 +78,7 @@ fn is_bookkeeping(change: &Change, state: &RealmState) -> bool {
             // A flow is rebuilt when anything differs; only its description may.
             change.fields.iter().all(|f| f.path == "description")
         }
-        (Action::Update, _) => change.fields.iter().all(|f| is_own_field(&f.path)),
+        (Action::Update, _) => change.fields.iter().all(is_inert),
         (
             Action::Create,
             ObjectRef::UserGrant {
@@ -101,7 +112,7 @@ fn is_placeholder_effect(change: &Change) -> bool {
 fn describe(change: &Change) -> String {
     let mut line = format!("{} {}", change.action.symbol(), change.object);
     let fields: Vec<String> = (change.fields.iter())
-        .filter(|f| !is_own_field(&f.path))
+        .filter(|f| !is_inert(f))
         .map(|f| format!("{} {} → {}", f.path, short(&f.old), short(&f.new)))
         .collect();
     if !fields.is_empty() {

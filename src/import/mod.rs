@@ -223,8 +223,8 @@ fn finish(
             .iter()
             .map(|d| format!("`plan --adopt` would change: {d}")),
     );
+    render::check(&draft, options)?;
     let text = render::record(&draft, options);
-    render::check(&draft, &text, options)?;
     Ok(ImportedRecord {
         id: draft.id.clone(),
         client_id: draft.client_id.clone(),

@@ -16,13 +16,19 @@ use crate::record::{self, Context, Severity};
 const COMMENT_COLUMN: usize = 40;
 
 pub fn record(draft: &Draft, options: &ImportOptions<'_>) -> String {
+    text(draft, options, true)
+}
+
+/// The record text; without `placeholders`, typed fields keep the stand-ins the draft was
+/// compiled with, so that every rule of `validate` can run on it.
+fn text(draft: &Draft, options: &ImportOptions<'_>, placeholders: bool) -> String {
     let mut out = header(draft, options);
     let mut federation = draft.federation.clone();
     // Stands in for the placeholder below, so the field keeps its place in the record.
     federation.established = Some(record::IsoDate(options.today));
     let mut value =
         serde_json::to_value(record::RecordFile { federation }).expect("records serialise");
-    for field in &draft.placeholders {
+    for field in draft.placeholders.iter().filter(|_| placeholders) {
         let pointer = format!("/federation/{}", field.replace('.', "/"));
         // Typed fields (a date, a frequency) hold a stand-in; strings hold the placeholder.
         if let Some(slot) = value.pointer_mut(&pointer)
@@ -176,15 +182,16 @@ fn is_placeholder(draft: &Draft, field: &str) -> bool {
     (draft.placeholders.iter()).any(|p| field.strip_prefix("federation.") == Some(p))
 }
 
-/// The record as `validate` will read it: every problem but the placeholders left to fill
-/// is a reason not to write it.
-pub fn check(draft: &Draft, text: &str, options: &ImportOptions<'_>) -> Result<(), String> {
+/// The record as `validate` will read it once filled in: every problem but the placeholders
+/// left to fill is a reason not to write it.
+pub fn check(draft: &Draft, options: &ImportOptions<'_>) -> Result<(), String> {
+    let text = text(draft, options, false);
     let context = Context {
         profile: Some(options.profile),
         today: options.today,
     };
     let path = Path::new(&draft.id).with_extension("yaml");
-    let (_, problems) = record::check_text(&path, text.to_owned(), &context);
+    let (_, problems) = record::check_text(&path, text, &context);
     let errors: Vec<String> = problems
         .iter()
         .filter(|p| p.severity == Severity::Error && !is_placeholder(draft, &p.field))
