@@ -9,7 +9,10 @@ mod common;
 mod import_support;
 
 use common::{Workspace, fedctl, realm_fixtures};
-use import_support::{fill_placeholders, import_notes, plan_changes, unexplained_changes};
+use import_support::{
+    fill_placeholders, import_notes, oidc_mapper, partner_certificate, plan_changes, saml_mapper,
+    unexplained_changes,
+};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -80,41 +83,6 @@ fn every_realm_export_in_the_test_data_round_trips() {
 
 const SAML: &str = "https://app.partner.example.org";
 const SAML_ACS: &str = "https://app.partner.example.org/saml/acs";
-
-/// A partner SP certificate (self-signed, valid 2024-01-01 to 2034-01-01).
-fn partner_certificate() -> String {
-    let mut params = rcgen::CertificateParams::new(vec!["app.partner.example.org".into()]).unwrap();
-    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2034, 1, 1);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let certificate = params.self_signed(&key).unwrap();
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(certificate.der())
-}
-
-/// A SAML mapper as the runbook's `kcadm.sh create clients/$ID/protocol-mappers/models`
-/// makes it (the admin console's form sends the same config).
-fn saml_mapper(name: &str, mapper: &str, user_attribute: &str, saml_name: &str) -> Value {
-    let mut config = json!({
-        "user.attribute": user_attribute,
-        "attribute.name": saml_name,
-        "friendly.name": saml_name,
-        "attribute.nameformat": "Basic"
-    });
-    if mapper == "saml-user-attribute-mapper" {
-        config["aggregate.attrs"] = json!("false");
-    }
-    json!({"name": name, "protocol": "saml", "protocolMapper": mapper, "config": config})
-}
-
-fn oidc_mapper(name: &str, claim: &str, property: &str) -> Value {
-    json!({"name": name, "protocol": "openid-connect",
-        "protocolMapper": "oidc-usermodel-property-mapper",
-        "config": {"user.attribute": property, "claim.name": claim, "jsonType.label": "String",
-            "id.token.claim": "true", "access.token.claim": "true",
-            "userinfo.token.claim": "true", "introspection.token.claim": "true",
-            "lightweight.claim": "false"}})
-}
 
 /// The realm the runbook's kcadm commands leave behind, as `kc.sh export` writes it: a SAML
 /// client with the runbook's attributes and the partner's signing certificate, a confidential

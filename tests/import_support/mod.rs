@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use fedctl::reconcile::{Action, Change, ObjectRef};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The group and role a test names where the import could not tell them.
 pub const FILLED_GROUP: &str = "imported-users";
@@ -126,4 +126,39 @@ fn is_listed(change: &Change, files: &[PathBuf]) -> bool {
     import_notes(file)
         .iter()
         .any(|note| note.starts_with(&line))
+}
+
+/// A partner SP certificate (self-signed, valid 2024-01-01 to 2034-01-01).
+pub fn partner_certificate() -> String {
+    let mut params = rcgen::CertificateParams::new(vec!["app.partner.example.org".into()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2034, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = params.self_signed(&key).unwrap();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(certificate.der())
+}
+
+/// A SAML mapper as the runbook's `kcadm.sh create clients/$ID/protocol-mappers/models`
+/// makes it (the admin console's form sends the same config).
+pub fn saml_mapper(name: &str, mapper: &str, user_attribute: &str, saml_name: &str) -> Value {
+    let mut config = json!({
+        "user.attribute": user_attribute,
+        "attribute.name": saml_name,
+        "friendly.name": saml_name,
+        "attribute.nameformat": "Basic"
+    });
+    if mapper == "saml-user-attribute-mapper" {
+        config["aggregate.attrs"] = json!("false");
+    }
+    json!({"name": name, "protocol": "saml", "protocolMapper": mapper, "config": config})
+}
+
+pub fn oidc_mapper(name: &str, claim: &str, property: &str) -> Value {
+    json!({"name": name, "protocol": "openid-connect",
+        "protocolMapper": "oidc-usermodel-property-mapper",
+        "config": {"user.attribute": property, "claim.name": claim, "jsonType.label": "String",
+            "id.token.claim": "true", "access.token.claim": "true",
+            "userinfo.token.claim": "true", "introspection.token.claim": "true",
+            "lightweight.claim": "false"}})
 }
