@@ -311,3 +311,24 @@ fn what_fedctl_would_manage_differently_is_written_on_the_record_and_listed() {
     // Filled in, plan --adopt changes exactly what was listed (and the filled group's grant).
     check_round_trip(&workspace, "hand-made");
 }
+
+#[test]
+fn a_realm_fedctl_manages_imports_back_into_records_that_plan_no_changes() {
+    let record = common::runbook_record("your-realm");
+    let workspace = Workspace::new(&[("partner-example.yaml", &record)]);
+    workspace.run("apply", &["--yes"]).success();
+    workspace.remove_record("partner-example.yaml");
+    import(&workspace, &["--client", "https://app.partner.example.org"]).success();
+    let text = std::fs::read_to_string(workspace.records().join("partner-example.yaml")).unwrap();
+    // The deny flow fedctl bound is recognised: enforcement stays on (the default).
+    assert!(!text.contains("enforce"), "{text}");
+    assert!(import_notes(&workspace.records().join("partner-example.yaml")).is_empty());
+    fill_placeholders(
+        &workspace.records().join("partner-example.yaml"),
+        "idp.yourorg.example.org",
+    );
+    workspace
+        .run("plan", &["--detailed-exitcode"])
+        .code(0)
+        .stdout(predicate::str::contains("No changes"));
+}
