@@ -10,8 +10,8 @@ mod import_support;
 
 use common::{Workspace, fedctl, realm_fixtures};
 use import_support::{
-    fill_placeholders, import_notes, oidc_mapper, partner_certificate, plan_changes, saml_mapper,
-    unexplained_changes,
+    SAML_CLIENT as SAML, fill_placeholders, import_notes, partner_certificate, plan_changes,
+    runbook_clients, unexplained_changes,
 };
 use predicates::prelude::*;
 use serde_json::{Value, json};
@@ -81,53 +81,21 @@ fn every_realm_export_in_the_test_data_round_trips() {
     }
 }
 
-const SAML: &str = "https://app.partner.example.org";
-const SAML_ACS: &str = "https://app.partner.example.org/saml/acs";
-
 /// The realm the runbook's kcadm commands leave behind, as `kc.sh export` writes it: a SAML
 /// client with the runbook's attributes and the partner's signing certificate, a confidential
 /// and a public OIDC client, each with an `access` role granted to its group, and a pilot user.
 pub fn runbook_realm(certificate: &str) -> Value {
+    let mut clients = vec![json!({"clientId": "account", "protocol": "openid-connect"})];
+    for (mut client, mappers) in runbook_clients(certificate) {
+        client["protocolMappers"] = json!(mappers);
+        clients.push(client);
+    }
+    // An export masks secrets.
+    clients[2]["secret"] = json!("**********");
     json!({
         "realm": "your-realm",
         "enabled": true,
-        "clients": [
-            {"clientId": "account", "protocol": "openid-connect", "publicClient": true},
-            {"clientId": SAML, "name": "Example Partner Organisation", "protocol": "saml",
-             "enabled": true, "frontchannelLogout": true, "redirectUris": [SAML_ACS],
-             "attributes": {
-                "saml_assertion_consumer_url_post": SAML_ACS,
-                "saml_name_id_format": "email", "saml_force_name_id_format": "true",
-                "saml.assertion.signature": "true", "saml.server.signature": "true",
-                "saml.signature.algorithm": "RSA_SHA256",
-                "saml_signature_canonicalization_method": "http://www.w3.org/2001/10/xml-exc-c14n#",
-                "saml.force.post.binding": "true", "saml.authnstatement": "true",
-                "saml.client.signature": "true", "saml.signing.certificate": certificate,
-                "saml.encrypt": "false"},
-             "protocolMappers": [
-                saml_mapper("email", "saml-user-property-mapper", "email", "email"),
-                saml_mapper("display_name", "saml-user-attribute-mapper", "displayName", "displayName"),
-                saml_mapper("department", "saml-user-attribute-mapper", "department", "department")]},
-            {"clientId": "partner-portal", "name": "Example OIDC Partner",
-             "protocol": "openid-connect", "enabled": true, "publicClient": false,
-             "clientAuthenticatorType": "client-secret", "secret": "**********",
-             "standardFlowEnabled": true, "implicitFlowEnabled": false,
-             "directAccessGrantsEnabled": false, "serviceAccountsEnabled": false,
-             "frontchannelLogout": true, "webOrigins": [],
-             "redirectUris": ["https://portal.partner.example.org/oauth2/callback"],
-             "attributes": {"pkce.code.challenge.method": "S256",
-                "post.logout.redirect.uris": "https://portal.partner.example.org/"},
-             "protocolMappers": [oidc_mapper("email", "email", "email"),
-                oidc_mapper("username", "preferred_username", "username")]},
-            {"clientId": "partner-spa", "name": "Example SPA Partner",
-             "protocol": "openid-connect", "enabled": true, "publicClient": true,
-             "clientAuthenticatorType": "client-secret",
-             "standardFlowEnabled": true, "implicitFlowEnabled": false,
-             "directAccessGrantsEnabled": false, "serviceAccountsEnabled": false,
-             "frontchannelLogout": true, "webOrigins": ["+"],
-             "redirectUris": ["https://spa.partner.example.org/callback"],
-             "attributes": {"pkce.code.challenge.method": "S256"}}
-        ],
+        "clients": clients,
         "roles": {"client": {
             SAML: [{"name": "access"}],
             "partner-portal": [{"name": "portal-access"}],

@@ -162,3 +162,68 @@ pub fn oidc_mapper(name: &str, claim: &str, property: &str) -> Value {
             "userinfo.token.claim": "true", "introspection.token.claim": "true",
             "lightweight.claim": "false"}})
 }
+
+pub const SAML_CLIENT: &str = "https://app.partner.example.org";
+const SAML_ACS: &str = "https://app.partner.example.org/saml/acs";
+
+/// The runbook's clients as its `kcadm.sh create clients -s …` commands send them, each with
+/// the protocol mappers it then adds: SAML with the runbook's attributes and the partner's
+/// signing certificate, a confidential and a public OIDC client.
+pub fn runbook_clients(certificate: &str) -> Vec<(Value, Vec<Value>)> {
+    vec![
+        (
+            json!({"clientId": SAML_CLIENT, "name": "Example Partner Organisation",
+                "protocol": "saml", "enabled": true, "frontchannelLogout": true,
+                "redirectUris": [SAML_ACS],
+                "attributes": {
+                    "saml_assertion_consumer_url_post": SAML_ACS,
+                    "saml_name_id_format": "email", "saml_force_name_id_format": "true",
+                    "saml.assertion.signature": "true", "saml.server.signature": "true",
+                    "saml.signature.algorithm": "RSA_SHA256",
+                    "saml_signature_canonicalization_method": "http://www.w3.org/2001/10/xml-exc-c14n#",
+                    "saml.force.post.binding": "true", "saml.authnstatement": "true",
+                    "saml.client.signature": "true", "saml.signing.certificate": certificate,
+                    "saml.encrypt": "false"}}),
+            vec![
+                saml_mapper("email", "saml-user-property-mapper", "email", "email"),
+                saml_mapper(
+                    "display_name",
+                    "saml-user-attribute-mapper",
+                    "displayName",
+                    "displayName",
+                ),
+                saml_mapper(
+                    "department",
+                    "saml-user-attribute-mapper",
+                    "department",
+                    "department",
+                ),
+            ],
+        ),
+        (
+            json!({"clientId": "partner-portal", "name": "Example OIDC Partner",
+                "protocol": "openid-connect", "enabled": true, "publicClient": false,
+                "clientAuthenticatorType": "client-secret", "standardFlowEnabled": true,
+                "implicitFlowEnabled": false, "directAccessGrantsEnabled": false,
+                "serviceAccountsEnabled": false, "frontchannelLogout": true, "webOrigins": [],
+                "redirectUris": ["https://portal.partner.example.org/oauth2/callback"],
+                "attributes": {"pkce.code.challenge.method": "S256",
+                    "post.logout.redirect.uris": "https://portal.partner.example.org/"}}),
+            vec![
+                oidc_mapper("email", "email", "email"),
+                oidc_mapper("username", "preferred_username", "username"),
+            ],
+        ),
+        (
+            json!({"clientId": "partner-spa", "name": "Example SPA Partner",
+                "protocol": "openid-connect", "enabled": true, "publicClient": true,
+                "clientAuthenticatorType": "client-secret",
+                "standardFlowEnabled": true, "implicitFlowEnabled": false,
+                "directAccessGrantsEnabled": false, "serviceAccountsEnabled": false,
+                "frontchannelLogout": true, "webOrigins": ["+"],
+                "redirectUris": ["https://spa.partner.example.org/callback"],
+                "attributes": {"pkce.code.challenge.method": "S256"}}),
+            Vec::new(),
+        ),
+    ]
+}

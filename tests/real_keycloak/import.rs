@@ -7,13 +7,10 @@ use serde_json::{Value, json};
 
 use crate::common::{Workspace, fedctl};
 use crate::import_support::{
-    fill_placeholders, import_notes, oidc_mapper, partner_certificate, plan_changes, saml_mapper,
-    unexplained_changes,
+    SAML_CLIENT as SAML, fill_placeholders, import_notes, partner_certificate, plan_changes,
+    runbook_clients, unexplained_changes,
 };
 use crate::server::Realm;
-
-const SAML: &str = "https://app.partner.example.org";
-const SAML_ACS: &str = "https://app.partner.example.org/saml/acs";
 
 fn id_of(value: &Value) -> String {
     value["id"].as_str().expect("an id").to_owned()
@@ -61,86 +58,35 @@ fn grant(realm: &Realm, holder: &str, client: &str, role: &Value) {
     );
 }
 
-/// The runbook's clients: SAML with the runbook's attributes and the partner's signing
-/// certificate, a confidential and a public OIDC client; each role granted to one group; a
-/// pilot user holding the SAML client's role directly.
+/// The runbook's clients ([`runbook_clients`]), each role granted to one group, and a pilot
+/// user holding the SAML client's role directly.
 fn build_runbook_realm(realm: &Realm, certificate: &str) {
-    let saml = create_client(
-        realm,
-        json!({"clientId": SAML, "name": "Example Partner Organisation", "protocol": "saml",
-            "enabled": true, "frontchannelLogout": true, "redirectUris": [SAML_ACS],
-            "attributes": {
-                "saml_assertion_consumer_url_post": SAML_ACS,
-                "saml_name_id_format": "email", "saml_force_name_id_format": "true",
-                "saml.assertion.signature": "true", "saml.server.signature": "true",
-                "saml.signature.algorithm": "RSA_SHA256",
-                "saml_signature_canonicalization_method": "http://www.w3.org/2001/10/xml-exc-c14n#",
-                "saml.force.post.binding": "true", "saml.authnstatement": "true",
-                "saml.client.signature": "true", "saml.signing.certificate": certificate,
-                "saml.encrypt": "false"}}),
-        &[
-            saml_mapper("email", "saml-user-property-mapper", "email", "email"),
-            saml_mapper(
-                "display_name",
-                "saml-user-attribute-mapper",
-                "displayName",
-                "displayName",
-            ),
-            saml_mapper(
-                "department",
-                "saml-user-attribute-mapper",
-                "department",
-                "department",
-            ),
-        ],
-    );
-    let portal = create_client(
-        realm,
-        json!({"clientId": "partner-portal", "name": "Example OIDC Partner",
-            "protocol": "openid-connect", "enabled": true, "publicClient": false,
-            "clientAuthenticatorType": "client-secret", "standardFlowEnabled": true,
-            "implicitFlowEnabled": false, "directAccessGrantsEnabled": false,
-            "serviceAccountsEnabled": false, "frontchannelLogout": true, "webOrigins": [],
-            "redirectUris": ["https://portal.partner.example.org/oauth2/callback"],
-            "attributes": {"pkce.code.challenge.method": "S256",
-                "post.logout.redirect.uris": "https://portal.partner.example.org/"}}),
-        &[
-            oidc_mapper("email", "email", "email"),
-            oidc_mapper("username", "preferred_username", "username"),
-        ],
-    );
-    let spa = create_client(
-        realm,
-        json!({"clientId": "partner-spa", "name": "Example SPA Partner",
-            "protocol": "openid-connect", "enabled": true, "publicClient": true,
-            "standardFlowEnabled": true, "implicitFlowEnabled": false,
-            "directAccessGrantsEnabled": false, "serviceAccountsEnabled": false,
-            "frontchannelLogout": true, "webOrigins": ["+"],
-            "redirectUris": ["https://spa.partner.example.org/callback"],
-            "attributes": {"pkce.code.challenge.method": "S256"}}),
-        &[],
-    );
-    let saml_role = create_role(realm, &saml, "access");
+    let ids: Vec<String> = runbook_clients(certificate)
+        .into_iter()
+        .map(|(client, mappers)| create_client(realm, client, &mappers))
+        .collect();
+    let [saml, portal, spa] = [&ids[0], &ids[1], &ids[2]];
+    let saml_role = create_role(realm, saml, "access");
     let users = create_group(realm, None, "partner-example-users");
-    grant(realm, &format!("/groups/{users}"), &saml, &saml_role);
+    grant(realm, &format!("/groups/{users}"), saml, &saml_role);
     let partners = create_group(realm, None, "partners");
     let oidc_users = create_group(realm, Some(&partners), "oidc-partner-users");
-    let portal_role = create_role(realm, &portal, "portal-access");
+    let portal_role = create_role(realm, portal, "portal-access");
     grant(
         realm,
         &format!("/groups/{oidc_users}"),
-        &portal,
+        portal,
         &portal_role,
     );
     let spa_users = create_group(realm, None, "spa-users");
-    let spa_role = create_role(realm, &spa, "access");
-    grant(realm, &format!("/groups/{spa_users}"), &spa, &spa_role);
+    let spa_role = create_role(realm, spa, "access");
+    grant(realm, &format!("/groups/{spa_users}"), spa, &spa_role);
     realm.post(
         "/users",
         &json!({"username": "pilot.user", "enabled": true}),
     );
     let pilot = id_of(&realm.get("/users?username=pilot.user&exact=true")[0]);
-    grant(realm, &format!("/users/{pilot}"), &saml, &saml_role);
+    grant(realm, &format!("/users/{pilot}"), saml, &saml_role);
 }
 
 fn import(realm: &Realm, workspace: &Workspace) -> assert_cmd::assert::Assert {
