@@ -6,13 +6,10 @@ use std::path::PathBuf;
 
 use super::Exit;
 use super::args::{DEFAULT_RECORDS, TargetArgs};
-use super::pipeline::{AnyTarget, block_on, open_target};
 use crate::error::Error;
-use crate::import::{self, ImportOptions, Imported, Selection};
+use crate::import::{self, ImportRequest, Imported, Selection};
 use crate::printable::printable;
-use crate::profile::AttributeProfile;
 use crate::record::validate::PLACEHOLDER;
-use crate::target::{Scope, Target};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,33 +45,18 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let profile = match &args.attribute_profile {
-        Some(path) => AttributeProfile::load(path)?,
-        None => AttributeProfile::builtin(),
-    };
     let selection = if args.all_partners {
         Selection::AllPartners
     } else {
         Selection::Clients(args.clients.clone())
     };
-    let target = open_target(&args.target, None, None)?;
-    let realm = target.realm().to_owned();
-    let state = block_on(target.observe(&Scope::default()))?;
-    let scope = import::scope(&state, &realm, &selection)?;
-    let state = if scope.role_holders.is_empty() {
-        state
-    } else {
-        block_on(target.observe(&scope))?
-    };
-    let options = ImportOptions {
+    let (imported, _) = import::run(&ImportRequest {
+        target: args.target.choice(),
         selection,
-        your_entity_id: your_entity_id(&target),
-        profile: &profile,
-        source: target.describe(),
-        today: time::OffsetDateTime::now_utc().date(),
-    };
-    let imported = import::import(&state, &realm, &options)?;
-    import::write(&imported, &args.out, args.force).map_err(import::ImportError::from)?;
+        out: args.out.clone(),
+        force: args.force,
+        attribute_profile: args.attribute_profile.clone(),
+    })?;
     print!("{}", summary(&imported, args));
     let named_but_left = !args.all_partners && !imported.not_imported.is_empty();
     Ok(if named_but_left {
@@ -82,22 +64,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::SUCCESS
     })
-}
-
-/// Our realm's issuer: a live Keycloak's public realm URL; a realm file does not say which
-/// host serves it, so the host is left to fill in.
-fn your_entity_id(target: &AnyTarget) -> String {
-    match target {
-        AnyTarget::Keycloak(keycloak) => keycloak
-            .client()
-            .public_url(&[])
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned(),
-        AnyTarget::File(file) => {
-            format!("https://{PLACEHOLDER}.example.org/realms/{}", file.realm())
-        }
-    }
 }
 
 fn summary(imported: &Imported, args: &Args) -> String {

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::Exit;
-use super::args::RecordArgs;
-use super::pipeline::block_on;
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
 use crate::keycloak::realm_file::RealmFile;
 use crate::keycloak::realm_json as rj;
 use crate::record;
+use crate::record::LoadOptions;
+use crate::runtime::block_on;
 use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
@@ -164,7 +164,7 @@ fn existing_entity_id(dir: &Path) -> String {
     if !dir.is_dir() {
         return UNKNOWN_ENTITY_ID.into();
     }
-    let validation = record::check(&RecordArgs {
+    let validation = record::check(&LoadOptions {
         paths: vec![dir.to_owned()],
         attribute_profile: None,
     });

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 
 use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
-use crate::commands::pipeline::{AnyTarget, block_on, open_target, records_realm};
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
+use crate::pipeline::{AnyTarget, open_target, records_realm};
 use crate::record::{self, IsoDate};
 use crate::review::live::LiveError;
 use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Reviewer, Subject};
+use crate::runtime::block_on;
 use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
@@ -59,7 +60,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         // A review is usually recorded the day it is signed.
         return mark_reviewed(path, args.date.unwrap_or(today), today, &args.records);
     }
-    let set = record::load(&args.records)?;
+    let set = record::load(&args.records.load_options())?;
     let subjects: Vec<Subject<'_>> = set
         .records
         .iter()
@@ -74,7 +75,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     {
         return Err(read_error(path, std::io::ErrorKind::NotFound.into()));
     }
-    let target = open_target(&args.target, records_realm(&set).as_deref(), None)?;
+    let target = open_target(&args.target.choice(), records_realm(&set).as_deref(), None)?;
     let directory = directory(&target, &review::scope(&subjects))?;
     let report = Report {
         format: review::report::FORMAT,
@@ -160,7 +161,7 @@ fn mark_reviewed(
     };
     review::mark::check_date(date, today).map_err(mark_error)?;
     // The loader's validation decides what a valid record is; only then is the file edited.
-    let set = record::load(&RecordArgs {
+    let set = record::load(&record::LoadOptions {
         paths: vec![path.to_owned()],
         attribute_profile: records.attribute_profile.clone(),
     })?;

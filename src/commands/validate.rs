@@ -6,11 +6,11 @@ use std::io::Write;
 
 use super::Exit;
 use super::args::{RecordArgs, TlsArgs};
-use super::pipeline::block_on;
 use crate::error::Error;
 use crate::metadata_source::{self, PartnerMetadataError, Resolved};
 use crate::record::problem::{Finding, plural};
 use crate::record::{self, LoadedRecord, Problem, Validation};
+use crate::runtime::block_on;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,7 +43,7 @@ pub enum Output {
 
 /// Exit 1 when any record has an error, or when there are no records; warnings alone exit 0.
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let mut validation = record::check(&args.records);
+    let mut validation = record::check(&args.records.load_options());
     let metadata = metadata_problems(&validation.records, args);
     validation.add(metadata);
     validation.add(no_records(&validation, &args.records));

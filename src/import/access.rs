@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::Draft;
 use crate::desired::{self, RecordRef};
-use crate::profile::AttributeProfile;
+use crate::record::profile::AttributeProfile;
 use crate::record::validate::PLACEHOLDER;
 use crate::record::{AccessControl, ReviewFrequency};
 use crate::state::{self, Client, RealmState, steps_equivalent};

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use crate::desired::attribute_mapper;
-use crate::profile::{
-    AttributeDefinition, AttributeProfile, AttributeSource, OidcRelease, SamlNameFormat,
-    SamlRelease,
+use crate::record::attribute::{
+    AttributeDefinition, AttributeSource, OidcRelease, SamlNameFormat, SamlRelease,
 };
+use crate::record::profile::AttributeProfile;
 use crate::record::{Protocol, SharedAttribute};
 use crate::state::{Client, Mapper};
 

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::Draft;
 use crate::desired::{self, RecordRef};
 use crate::printable::printable;
-use crate::profile::AttributeProfile;
 use crate::reconcile::{self, Action, Change, DiffOptions, FieldChange, ObjectRef};
+use crate::record::profile::AttributeProfile;
 use crate::record::validate::PLACEHOLDER;
 use crate::state::{
     ATTRIBUTES_PREFIX, MAPPERS_ATTRIBUTE, OWNER_ATTRIBUTE, PILOT_USERS_ATTRIBUTE, RealmState,

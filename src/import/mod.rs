@@ -7,7 +7,8 @@
 //! document the record points at. Each record is checked the way `plan --adopt` will see it:
 //! it is compiled and diffed against the realm, and every change beyond fedctl's ownership
 //! markers is written into the record as a comment and returned for the summary, never
-//! dropped silently. [`write`] puts the files in place, all or nothing.
+//! dropped silently. [`write`] puts the files in place, all or nothing; [`run`] does the
+//! whole command: read the target, import, write.
 
 mod access;
 mod attributes;
@@ -19,13 +20,18 @@ mod select;
 pub mod write;
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use time::Date;
 
-use crate::profile::AttributeProfile;
-use crate::record::{self, Federation};
+use crate::pipeline::{AnyTarget, open_target};
+use crate::reconcile::Scope;
+use crate::record::profile::AttributeProfile;
+use crate::record::validate::PLACEHOLDER;
+use crate::record::{self, Federation, RecordErrors};
+use crate::runtime::block_on;
 use crate::state::RealmState;
-use crate::target::Scope;
+use crate::target::{Target, TargetChoice, TargetError};
 
 pub use select::{BUILTIN_CLIENTS, Selection};
 pub use write::{WriteError, write};
@@ -82,8 +88,74 @@ impl ImportedRecord {
     }
 }
 
+/// What `fedctl import` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub target: TargetChoice,
+    pub selection: Selection,
+    /// The directory the records are written to (created if missing).
+    pub out: PathBuf,
+    /// Replace record files that already exist.
+    pub force: bool,
+    /// The attribute profile to match mappers against (default: the built-in one).
+    pub attribute_profile: Option<PathBuf>,
+}
+
+/// Reads the target, imports the selected clients and writes their records; returns what
+/// was imported and the files written.
+pub fn run(request: &ImportRequest) -> Result<(Imported, Vec<PathBuf>), ImportError> {
+    let profile = match &request.attribute_profile {
+        Some(path) => AttributeProfile::load(path)?,
+        None => AttributeProfile::builtin(),
+    };
+    let target = open_target(&request.target, None, None)?;
+    let realm = target.realm().to_owned();
+    let state = block_on(target.observe(&Scope::default()))?;
+    let scope = scope(&state, &realm, &request.selection)?;
+    let state = if scope.role_holders.is_empty() {
+        state
+    } else {
+        block_on(target.observe(&scope))?
+    };
+    let options = ImportOptions {
+        selection: request.selection.clone(),
+        your_entity_id: your_entity_id(&target),
+        profile: &profile,
+        source: target.describe(),
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let imported = import(&state, &realm, &options)?;
+    let written = write(&imported, &request.out, request.force)?;
+    Ok((imported, written))
+}
+
+/// Our realm's issuer: a live Keycloak's public realm URL; a realm file does not say which
+/// host serves it, so the host is left to fill in.
+fn your_entity_id(target: &AnyTarget) -> String {
+    match target {
+        AnyTarget::Keycloak(keycloak) => keycloak
+            .client()
+            .public_url(&[])
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+        AnyTarget::File(file) => {
+            format!("https://{PLACEHOLDER}.example.org/realms/{}", file.realm())
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ImportError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] TargetError),
+
+    /// The attribute profile given could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Profile(#[from] RecordErrors),
+
     #[error("no client `{client_id}` in realm {realm}")]
     #[diagnostic(
         code(fedctl::import::no_client),
@@ -172,7 +244,7 @@ fn draft(
     }
     let access = access::of(state, client_id, client, &mut notes);
     let attributes_shared = attributes::shared(client, protocol, options.profile, &mut notes);
-    let placeholder = || Some(record::validate::PLACEHOLDER.to_owned());
+    let placeholder = || Some(PLACEHOLDER.to_owned());
     let mut draft = Draft {
         id,
         client_id: client_id.to_owned(),
@@ -195,7 +267,7 @@ fn draft(
     };
     draft.placeholders.extend(ALWAYS_PLACEHOLDERS);
     let entity_id = &draft.federation.technical.your_entity_id;
-    if entity_id.contains(record::validate::PLACEHOLDER) {
+    if entity_id.contains(PLACEHOLDER) {
         draft.placeholders.insert("technical.your_entity_id");
     }
     access::decide_enforcement(state, client, &mut draft, options.profile);
