@@ -40,6 +40,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Scaffold(#[from] crate::scaffold::ScaffoldError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Import(#[from] crate::import::ImportError),
 
     #[error(transparent)]

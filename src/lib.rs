@@ -29,6 +29,7 @@ pub mod record;
 pub mod review;
 pub mod runtime;
 pub mod saml;
+pub mod scaffold;
 pub mod state;
 pub mod target;
 pub mod url_rule;

@@ -27,7 +27,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "features",
-        &["pipeline", "certs", "review", "export", "import"],
+        &[
+            "pipeline", "certs", "review", "export", "scaffold", "import",
+        ],
     ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
 ];
