@@ -230,6 +230,18 @@ fn a_named_client_is_imported_alone_and_an_unknown_one_is_an_error() {
         .stderr(predicate::str::contains(
             "no client `nope` in realm your-realm",
         ));
+    // A named client that cannot become a record is a failure of the run, with the reason.
+    let mut realm = workspace.realm_json();
+    realm["clients"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"clientId": "api", "bearerOnly": true}));
+    workspace.write_realm_json(&realm);
+    import(&workspace, &["--client", "api"])
+        .code(1)
+        .stdout(predicate::str::contains(
+            "client api: bearer-only client: nobody signs in to it",
+        ));
 }
 
 #[test]
