@@ -44,6 +44,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Rollover(#[from] crate::rollover::RolloverError),
 
     #[error(transparent)]

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "pipeline", "certs", "review", "export", "scaffold", "rollover",
+            "pipeline", "certs", "review", "export", "scaffold", "import", "rollover",
         ],
     ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
