@@ -56,6 +56,12 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Prove each outbound federation by signing in through Keycloak's login pages: a
+    /// member of the access group gets a correctly signed assertion (or ID token) with the
+    /// promised attributes, a non-member is refused. Live targets only; exit 0 when every
+    /// check passes, 1 otherwise.
+    #[command(after_help = examples::VERIFY)]
+    Verify(commands::verify::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -105,6 +111,12 @@ Examples:
   fedctl export-metadata federations/ --realm-file realm.json --out handoff/
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
+
+    pub const VERIFY: &str = "\
+Examples:
+  fedctl verify federations/ --url https://idp.example.org --synthetic
+  fedctl verify federations/ --target prod --member pilot.user --non-member outsider.user
+  fedctl verify federations/ --target prod --synthetic --idp-metadata handoff/partner-example-idp-metadata.xml --output json";
 
     pub const COMPLETIONS: &str = "\
 Examples:

@@ -26,4 +26,6 @@ pub mod saml;
 pub mod state;
 pub mod target;
 pub mod url_rule;
+pub mod user_profile;
+pub mod verify;
 pub mod x509;

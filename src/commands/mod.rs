@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod review;
 pub mod validate;
+pub mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::error::Error;
@@ -36,6 +37,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::Review(args) => review::run(&args),
         Command::ExportMetadata(args) => export_metadata::run(&args),
         Command::Completions(args) => Ok(completions::run(&args)),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 
@@ -48,6 +50,7 @@ fn record_args(command: &mut Command) -> Option<&mut args::RecordArgs> {
         Command::Certs(args) => Some(&mut args.records),
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
+        Command::Verify(args) => Some(&mut args.records),
         Command::New(_) | Command::Completions(_) => None,
     }
 }
