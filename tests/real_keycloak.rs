@@ -10,3 +10,5 @@ mod e2e;
 mod realm_files;
 #[path = "real_keycloak/server.rs"]
 mod server;
+#[path = "real_keycloak/verify.rs"]
+mod verify;
