@@ -63,6 +63,14 @@ impl UserProfile {
         }
     }
 
+    /// A profile that drops nothing (when the realm's profile cannot be read).
+    pub fn keeping_everything() -> UserProfile {
+        UserProfile {
+            declared: BTreeSet::new(),
+            keeps_unmanaged: true,
+        }
+    }
+
     /// Whether Keycloak keeps user attribute `name`.
     pub fn keeps(&self, name: &str) -> bool {
         self.keeps_unmanaged || self.declared.contains(name)

@@ -17,6 +17,7 @@ use crate::reconcile::{self, Plan};
 use crate::record::RecordSet;
 use crate::state::RealmState;
 use crate::target::{Scope, Target, TargetError, check_realm, check_realm_argument};
+use crate::user_profile::{self, UserProfile};
 
 /// Runs async target code from the synchronous CLI. One thread is enough: requests overlap
 /// through async concurrency, not threads. One runtime for the whole process, so the HTTP
@@ -170,6 +171,13 @@ pub fn prepare(
     }
     let scope = Scope::of(&desired);
     let observed = block_on(target.observe(&scope))?;
+    let profile = block_on(user_profile(&target));
+    for (client, mapper, attribute) in user_profile::dropped_releases(&desired.state, &profile) {
+        eprintln!(
+            "{}",
+            printable(&user_profile::warning(&client, &mapper, &attribute))
+        );
+    }
     let plan = reconcile::diff(&desired, &observed, reconcile.options(set.partial));
     Ok(Prepared {
         target,
@@ -178,6 +186,22 @@ pub fn prepare(
         scope,
         observed,
     })
+}
+
+/// The realm's user profile: the realm file's component, or the live one. A Keycloak that
+/// does not answer (before 24 there is none; or no view-realm right) declares everything:
+/// no warning rather than a wrong one.
+async fn user_profile(target: &AnyTarget) -> UserProfile {
+    match target {
+        AnyTarget::File(file) => UserProfile::from_realm_export(&file.document()),
+        AnyTarget::Keycloak(live) => match live.client().get(&["users", "profile"], &[]).await {
+            Ok(config) => UserProfile::from_config(&config),
+            Err(error) => {
+                tracing::debug!(%error, "user profile not read");
+                UserProfile::keeping_everything()
+            }
+        },
+    }
 }
 
 /// Orphans exist only relative to the complete record set, and an empty set makes every

@@ -297,6 +297,13 @@ fn each_injected_fault_is_a_failure_with_a_clear_reason() {
     let (passed, detail) = outcome(&report, SAML_RECORD, "attribute department");
     assert!(!passed, "{detail}");
     assert_eq!(code, 1);
+    // plan warns about it too.
+    realm
+        .fedctl(&workspace, "plan", &[])
+        .success()
+        .stderr(predicates::str::contains(
+            "releases user attribute department, which the realm's user profile does not declare",
+        ));
 }
 
 #[test]
