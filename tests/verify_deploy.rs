@@ -18,6 +18,9 @@ fn the_systemd_unit_runs_a_valid_synthetic_verify_hourly() {
         fedctl::cli::Command::Verify(ref args) if args.synthetic
     ));
     assert!(service.contains("Type=oneshot"));
-    assert!(!service.contains("SuccessExitStatus"), "a failed check must fail the unit");
+    assert!(
+        !service.contains("SuccessExitStatus"),
+        "a failed check must fail the unit"
+    );
     assert!(timer.contains("OnCalendar=hourly"));
 }

@@ -411,6 +411,18 @@ async fn check_saml(
                 acs: &acs,
             }
         };
+    report.add(
+        id,
+        "sign-in",
+        Ok(match &start {
+            saml::Start::SpInitiated { .. } => {
+                "SP-initiated, with an unsigned AuthnRequest (HTTP-POST binding)".to_owned()
+            }
+            saml::Start::IdpInitiated { url_name } => format!(
+                "IdP-initiated through URL name {url_name} (the client requires signed AuthnRequests)"
+            ),
+        }),
+    );
     let issuer = context.realm_url.to_string();
     let name_id_format = expect::name_id_format_uri(field("saml_name_id_format").unwrap_or(""));
     let member = context.member;

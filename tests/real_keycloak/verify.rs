@@ -408,3 +408,56 @@ fn sign_ins_are_captured_as_test_data() {
         std::fs::write(dir.join("realm.txt"), format!("{realm_url}\n")).unwrap();
     }
 }
+
+#[test]
+fn a_client_requiring_signed_requests_is_verified_through_idp_initiated_sso() {
+    let Some(realm) =
+        Realm::create("a_client_requiring_signed_requests_is_verified_through_idp_initiated_sso")
+    else {
+        return;
+    };
+    declare(&realm, &["displayName", "department"]);
+    let record = crate::common::runbook_record(&realm.name).replace(
+        "    partner_acs:",
+        "    idp_initiated_sso_url_name: \"partner-example\"\n    partner_acs:",
+    );
+    let workspace = Workspace::new(&[("partner-example.yaml", &record)]);
+    realm.fedctl(&workspace, "apply", &["--yes"]).success();
+    let uuid = realm.client(SAML_CLIENT)["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        realm.client(SAML_CLIENT)["attributes"]["saml_idp_initiated_sso_url_name"],
+        "partner-example"
+    );
+    // As when the partner's metadata says it signs its requests: fedctl cannot sign one.
+    let require_signed_requests = || {
+        put(
+            &realm,
+            &format!("/clients/{uuid}"),
+            &json!({"attributes": {"saml.client.signature": "true"}}),
+        );
+    };
+    require_signed_requests();
+    let (code, report) = verify(&realm, &workspace, &["--synthetic"], &[]);
+    assert_eq!(failures(&report), Vec::<String>::new());
+    assert_eq!(code, 0);
+    let (_, detail) = outcome(&report, SAML_RECORD, "sign-in");
+    assert!(
+        detail.contains("IdP-initiated through URL name partner-example"),
+        "{detail}"
+    );
+
+    // Without the URL name (off by default) there is no way in: a failure that says why.
+    workspace.write_record(
+        "partner-example.yaml",
+        &crate::common::runbook_record(&realm.name),
+    );
+    realm.fedctl(&workspace, "apply", &["--yes"]).success();
+    require_signed_requests();
+    let (code, report) = verify(&realm, &workspace, &["--synthetic"], &[]);
+    let (passed, detail) = outcome(&report, SAML_RECORD, "sign-in");
+    assert!(
+        !passed && detail.contains("requires signed AuthnRequests"),
+        "{detail}"
+    );
+    assert_eq!(code, 1);
+}
