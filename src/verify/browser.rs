@@ -32,6 +32,13 @@ pub enum Landing {
     Page { status: u16, html: String },
 }
 
+/// What one sign-in came to once Keycloak decided: what it issued (a SAML Response, an ID
+/// token), or its refusal page's message.
+pub enum SignIn<T> {
+    Issued(T),
+    Refused(String),
+}
+
 pub struct Browser {
     http: reqwest::Client,
     origin: url::Origin,

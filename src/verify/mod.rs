@@ -28,6 +28,7 @@ use url::Url;
 pub use error::VerifyError;
 pub use report::Report;
 
+use self::browser::SignIn;
 use self::expect::ExpectedAttribute;
 use self::users::{Kind, TestUser};
 use crate::desired::{self, PartnerMetadata, RecordRef};
@@ -270,37 +271,20 @@ async fn check_federation(
         expect::attributes(federation, &context.options.profile, &user.stored, &group)
     };
     let member_expects = expected(context.member);
-    let describe = Describe {
-        group: &group,
-        role: federation.access_control.role_name(),
+    let federated = Federated {
+        id,
+        client_id,
+        wanted,
+        stored: &stored,
+        member_expects: &member_expects,
+        describe: Describe {
+            group: &group,
+            role: federation.access_control.role_name(),
+        },
     };
     match federation.protocol {
-        Protocol::Saml => {
-            check_saml(
-                context,
-                id,
-                client_id,
-                wanted,
-                &stored,
-                &member_expects,
-                &describe,
-                report,
-            )
-            .await;
-        }
-        Protocol::Oidc => {
-            check_oidc(
-                context,
-                id,
-                client_id,
-                wanted,
-                &stored,
-                &member_expects,
-                &describe,
-                report,
-            )
-            .await?;
-        }
+        Protocol::Saml => check_saml(context, &federated, report).await,
+        Protocol::Oidc => check_oidc(context, &federated, report).await?,
     }
     Ok(())
 }
@@ -368,17 +352,85 @@ fn attribute<'a>(client: &'a Value, key: &str) -> Option<&'a str> {
     client["attributes"][key].as_str().filter(|v| !v.is_empty())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn check_saml(
-    context: &Context<'_>,
-    id: &str,
-    client_id: &str,
-    wanted: &Client,
-    stored: &Value,
-    member_expects: &[ExpectedAttribute],
-    describe: &Describe<'_>,
+/// One federation's client as the checks need it.
+struct Federated<'a> {
+    id: &'a str,
+    client_id: &'a str,
+    /// What fedctl compiled from the record.
+    wanted: &'a Client,
+    /// What Keycloak holds.
+    stored: &'a Value,
+    /// What the member should receive.
+    member_expects: &'a [ExpectedAttribute],
+    describe: Describe<'a>,
+}
+
+/// Reports the member's sign-in ("member admitted") and returns what Keycloak issued.
+fn admitted<T>(
     report: &mut Report,
+    federated: &Federated<'_>,
+    member: &TestUser,
+    signed_in: Result<SignIn<T>, String>,
+    detail: String,
+) -> Option<T> {
+    let (outcome, issued) = match signed_in {
+        Err(reason) => (Err(reason), None),
+        Ok(SignIn::Refused(message)) => (
+            Err(federated
+                .describe
+                .member_refused(&member.username, &message)),
+            None,
+        ),
+        Ok(SignIn::Issued(issued)) => (Ok(detail), Some(issued)),
+    };
+    report.add(federated.id, "member admitted", outcome);
+    issued
+}
+
+/// Reports the outsider's sign-in ("non-member refused"): Keycloak issuing `what` fails it.
+fn refused<T>(
+    report: &mut Report,
+    federated: &Federated<'_>,
+    outsider: &TestUser,
+    signed_in: Result<SignIn<T>, String>,
+    what: &str,
 ) {
+    let username = &outsider.username;
+    let outcome = match signed_in {
+        Ok(SignIn::Refused(message)) => Ok(format!("{username} is refused: {message}")),
+        Ok(SignIn::Issued(_)) => Err(federated.describe.outsider_admitted(username, what)),
+        Err(reason) => Err(reason),
+    };
+    report.add(federated.id, "non-member refused", outcome);
+}
+
+/// How to ask Keycloak for a Response for this client: SP-initiated, unless the client
+/// requires signed AuthnRequests (fedctl has no partner key): then IdP-initiated, if the
+/// client has a URL name for it. `Err` is the reason it cannot be signed in to.
+fn saml_start<'a>(
+    stored: &'a Value,
+    client_id: &'a str,
+    acs: &'a str,
+) -> Result<saml::Start<'a>, String> {
+    if attribute(stored, "saml.client.signature") != Some("true") {
+        return Ok(saml::Start::SpInitiated {
+            entity_id: client_id,
+            acs,
+        });
+    }
+    attribute(stored, "saml_idp_initiated_sso_url_name")
+        .map(|url_name| saml::Start::IdpInitiated { url_name })
+        .ok_or_else(|| {
+            "the client requires signed AuthnRequests and fedctl has no partner key to sign one; \
+             set technical.idp_initiated_sso_url_name in the record to verify it through \
+             IdP-initiated SSO"
+                .to_owned()
+        })
+}
+
+async fn check_saml(context: &Context<'_>, federated: &Federated<'_>, report: &mut Report) {
+    let id = federated.id;
+    let wanted = federated.wanted;
     let field = |key: &str| {
         wanted
             .fields
@@ -389,28 +441,10 @@ async fn check_saml(
         .or_else(|| wanted.fields["redirectUris"][0].as_str())
         .unwrap_or_default()
         .to_owned();
-    let start =
-        if attribute(stored, "saml.client.signature") == Some("true") {
-            match attribute(stored, "saml_idp_initiated_sso_url_name") {
-                Some(url_name) => saml::Start::IdpInitiated { url_name },
-                None => {
-                    report.add(
-                    id,
-                    "sign-in",
-                    Err("the client requires signed AuthnRequests and fedctl has no partner key \
-                         to sign one; set the client's IdP-initiated SSO URL name \
-                         (saml_idp_initiated_sso_url_name) to verify it through IdP-initiated SSO"
-                        .into()),
-                );
-                    return;
-                }
-            }
-        } else {
-            saml::Start::SpInitiated {
-                entity_id: client_id,
-                acs: &acs,
-            }
-        };
+    let start = match saml_start(federated.stored, federated.client_id, &acs) {
+        Ok(start) => start,
+        Err(reason) => return report.add(id, "sign-in", Err(reason)),
+    };
     report.add(
         id,
         "sign-in",
@@ -423,108 +457,77 @@ async fn check_saml(
             ),
         }),
     );
-    let issuer = context.realm_url.to_string();
-    let name_id_format = expect::name_id_format_uri(field("saml_name_id_format").unwrap_or(""));
-    let member = context.member;
-    let signed_in = saml::sign_in(
-        context.http.clone(),
-        &context.realm_url,
-        &start,
-        &member.username,
-        &member.password,
-    )
-    .await;
-    match signed_in {
-        Err(reason) => report.add(id, "member admitted", Err(reason)),
-        Ok(saml::SignIn::Refused(message)) => report.add(
-            id,
-            "member admitted",
-            Err(describe.member_refused(&member.username, &message)),
-        ),
-        Ok(saml::SignIn::Issued {
-            action,
-            xml,
-            request_id,
-        }) => {
-            report.add(
-                id,
-                "member admitted",
-                Ok(format!("{} received a SAML Response", member.username)),
-            );
-            let target = if action == acs {
-                Ok(format!("the Response would be posted to {acs} (not sent)"))
-            } else {
-                Err(format!(
-                    "the Response would be posted to {action}, not to the record's ACS {acs}"
-                ))
-            };
-            report.add(id, "ACS", target);
-            match saml_response::verify_signature(&xml, &context.signers) {
-                Err(reason) => report.add(id, "signature", Err(reason)),
-                Ok(signed) => {
-                    report.add(
-                        id,
-                        "signature",
-                        Ok(format!(
-                            "{} signed with our IdP metadata's signing certificate",
-                            signed.signed
-                        )),
-                    );
-                    let expected = saml_response::Expected {
-                        acs: &acs,
-                        audience: client_id,
-                        issuer: &issuer,
-                        request_id: request_id.as_deref(),
-                        name_id_format,
-                        attributes: member_expects,
-                        now: OffsetDateTime::now_utc(),
-                    };
-                    for (check, outcome) in saml_response::check(&signed, &expected) {
-                        report.add(id, &check, outcome);
-                    }
+    let sign_in = async |user: &TestUser| {
+        saml::sign_in(
+            context.http.clone(),
+            &context.realm_url,
+            &start,
+            &user.username,
+            &user.password,
+        )
+        .await
+    };
+    let (member, outsider) = (context.member, context.outsider);
+    let detail = format!("{} received a SAML Response", member.username);
+    if let Some(issued) = admitted(report, federated, member, sign_in(member).await, detail) {
+        let target = if issued.action == acs {
+            Ok(format!("the Response would be posted to {acs} (not sent)"))
+        } else {
+            Err(format!(
+                "the Response would be posted to {}, not to the record's ACS {acs}",
+                issued.action
+            ))
+        };
+        report.add(id, "ACS", target);
+        match saml_response::verify_signature(&issued.xml, &context.signers) {
+            Err(reason) => report.add(id, "signature", Err(reason)),
+            Ok(signed) => {
+                report.add(
+                    id,
+                    "signature",
+                    Ok(format!(
+                        "{} signed with our IdP metadata's signing certificate",
+                        signed.signed
+                    )),
+                );
+                let issuer = context.realm_url.to_string();
+                let expected = saml_response::Expected {
+                    acs: &acs,
+                    audience: federated.client_id,
+                    issuer: &issuer,
+                    request_id: issued.request_id.as_deref(),
+                    name_id_format: expect::name_id_format_uri(
+                        field("saml_name_id_format").unwrap_or(""),
+                    ),
+                    attributes: federated.member_expects,
+                    now: OffsetDateTime::now_utc(),
+                };
+                for (check, outcome) in saml_response::check(&signed, &expected) {
+                    report.add(id, &check, outcome);
                 }
             }
         }
     }
-    let outsider = context.outsider;
-    let refused = saml::sign_in(
-        context.http.clone(),
-        &context.realm_url,
-        &start,
-        &outsider.username,
-        &outsider.password,
-    )
-    .await;
-    report.add(
-        id,
-        "non-member refused",
-        match refused {
-            Ok(saml::SignIn::Refused(message)) => {
-                Ok(format!("{} is refused: {message}", outsider.username))
-            }
-            Ok(saml::SignIn::Issued { .. }) => {
-                Err(describe.outsider_admitted(&outsider.username, "a SAML Response"))
-            }
-            Err(reason) => Err(reason),
-        },
+    refused(
+        report,
+        federated,
+        outsider,
+        sign_in(outsider).await,
+        "a SAML Response",
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn check_oidc(
     context: &Context<'_>,
-    id: &str,
-    client_id: &str,
-    wanted: &Client,
-    stored: &Value,
-    member_expects: &[ExpectedAttribute],
-    describe: &Describe<'_>,
+    federated: &Federated<'_>,
     report: &mut Report,
 ) -> Result<(), VerifyError> {
-    let Some(redirect_uri) = wanted.fields["redirectUris"][0].as_str() else {
+    let id = federated.id;
+    let Some(redirect_uri) = federated.wanted.fields["redirectUris"][0].as_str() else {
         report.add(id, "sign-in", Err("the record has no redirect URI".into()));
         return Ok(());
     };
+    let stored = federated.stored;
     let secret = if stored["publicClient"] == true {
         None
     } else {
@@ -536,82 +539,52 @@ async fn check_oidc(
         credential["value"].as_str().map(Secret::new)
     };
     let client = oidc::Client {
-        client_id,
+        client_id: federated.client_id,
         redirect_uri,
         secret: secret.as_ref(),
     };
-    let jwks_url = join(&context.realm_url, &["protocol", "openid-connect", "certs"]);
-    let member = context.member;
-    let signed_in = oidc::sign_in(
-        context.http.clone(),
-        &context.realm_url,
-        &client,
-        &member.username,
-        &member.password,
-    )
-    .await;
-    match signed_in {
-        Err(reason) => report.add(id, "member admitted", Err(reason)),
-        Ok(oidc::SignIn::Refused(message)) => report.add(
-            id,
-            "member admitted",
-            Err(describe.member_refused(&member.username, &message)),
-        ),
-        Ok(oidc::SignIn::Issued { id_token, nonce }) => {
-            report.add(
-                id,
-                "member admitted",
-                Ok(format!(
-                    "{} was redirected to {redirect_uri} with a code (not followed), exchanged for an ID token",
-                    member.username
-                )),
-            );
-            let jwks = fetch_json(&context.http, &jwks_url).await?;
-            match id_token::verify_signature(id_token.expose(), &jwks) {
-                Err(reason) => report.add(id, "signature", Err(reason)),
-                Ok(claims) => {
-                    report.add(
-                        id,
-                        "signature",
-                        Ok("the ID token verifies against the realm's JWKS".into()),
-                    );
-                    let issuer = context.realm_url.to_string();
-                    let expected = id_token::Expected {
-                        issuer: &issuer,
-                        client_id,
-                        nonce: &nonce,
-                        attributes: member_expects,
-                        now: OffsetDateTime::now_utc(),
-                    };
-                    for (check, outcome) in id_token::check(&claims, &expected) {
-                        report.add(id, &check, outcome);
-                    }
+    let sign_in = async |user: &TestUser| {
+        oidc::sign_in(
+            context.http.clone(),
+            &context.realm_url,
+            &client,
+            &user.username,
+            &user.password,
+        )
+        .await
+    };
+    let (member, outsider) = (context.member, context.outsider);
+    let detail = format!(
+        "{} was redirected to {redirect_uri} with a code (not followed), exchanged for an ID token",
+        member.username
+    );
+    if let Some(issued) = admitted(report, federated, member, sign_in(member).await, detail) {
+        let jwks_url = join(&context.realm_url, &["protocol", "openid-connect", "certs"]);
+        let jwks = fetch_json(&context.http, &jwks_url).await?;
+        match id_token::verify_signature(issued.id_token.expose(), &jwks) {
+            Err(reason) => report.add(id, "signature", Err(reason)),
+            Ok(claims) => {
+                report.add(
+                    id,
+                    "signature",
+                    Ok("the ID token verifies against the realm's JWKS".into()),
+                );
+                let issuer = context.realm_url.to_string();
+                let expected = id_token::Expected {
+                    issuer: &issuer,
+                    client_id: federated.client_id,
+                    nonce: &issued.nonce,
+                    attributes: federated.member_expects,
+                    now: OffsetDateTime::now_utc(),
+                };
+                for (check, outcome) in id_token::check(&claims, &expected) {
+                    report.add(id, &check, outcome);
                 }
             }
         }
     }
-    let outsider = context.outsider;
-    let refused = oidc::sign_in(
-        context.http.clone(),
-        &context.realm_url,
-        &client,
-        &outsider.username,
-        &outsider.password,
-    )
-    .await;
-    report.add(
-        id,
-        "non-member refused",
-        match refused {
-            Ok(oidc::SignIn::Refused(message)) => {
-                Ok(format!("{} is refused: {message}", outsider.username))
-            }
-            Ok(oidc::SignIn::Issued { .. }) => {
-                Err(describe.outsider_admitted(&outsider.username, "an authorization code"))
-            }
-            Err(reason) => Err(reason),
-        },
-    );
+    let what = "an authorization code";
+    refused(report, federated, outsider, sign_in(outsider).await, what);
     Ok(())
 }
 

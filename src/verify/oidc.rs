@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::browser::{Browser, Landing, is_refusal, page_message};
+use super::browser::{Browser, Landing, SignIn, is_refusal, page_message};
 use super::users::random_hex;
 use crate::http::read_body;
 use crate::keycloak::admin::connection::join;
@@ -25,12 +25,11 @@ pub struct Client<'a> {
     pub secret: Option<&'a Secret>,
 }
 
-/// What one sign-in produced.
-pub enum SignIn {
-    /// Keycloak redirected to the partner with a code, exchanged for this ID token.
-    Issued { id_token: Secret, nonce: String },
-    /// Keycloak refused the user after the password: its page's message.
-    Refused(String),
+/// What Keycloak issued to a user it admitted: the ID token the code was exchanged for, and
+/// the nonce the request carried.
+pub struct Issued {
+    pub id_token: Secret,
+    pub nonce: String,
 }
 
 /// Signs `username` in to `client`. `Err` is a reason for a FAIL line.
@@ -40,7 +39,7 @@ pub async fn sign_in(
     client: &Client<'_>,
     username: &str,
     password: &Secret,
-) -> Result<SignIn, String> {
+) -> Result<SignIn<Issued>, String> {
     let verifier = format!("{}{}", random_hex(), random_hex());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let (state, nonce) = (random_hex(), random_hex());
@@ -73,7 +72,7 @@ pub async fn sign_in(
     };
     let code = code_from(&redirect, client.redirect_uri, &state)?;
     let id_token = exchange(&http, realm_url, client, &code, &verifier).await?;
-    Ok(SignIn::Issued { id_token, nonce })
+    Ok(SignIn::Issued(Issued { id_token, nonce }))
 }
 
 /// The code of a redirect to the client's redirect URI, after checking where it goes and

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
-use super::browser::{Browser, Landing, is_refusal, page_message};
+use super::browser::{Browser, Landing, SignIn, is_refusal, page_message};
 use super::saml_response::{self, Signed};
 use super::users::random_hex;
 use crate::keycloak::admin::connection::join;
@@ -25,16 +25,14 @@ pub enum Start<'a> {
     IdpInitiated { url_name: &'a str },
 }
 
-/// What one sign-in produced.
-pub enum SignIn {
-    /// Keycloak issued a Response: the form's target and the decoded XML.
-    Issued {
-        action: String,
-        xml: Vec<u8>,
-        request_id: Option<String>,
-    },
-    /// Keycloak refused the user after the password: its page's message.
-    Refused(String),
+/// What Keycloak issued to a user it admitted.
+pub struct Issued {
+    /// Where the auto-post form would send the Response.
+    pub action: String,
+    /// The Response, decoded.
+    pub xml: Vec<u8>,
+    /// The AuthnRequest's ID (SP-initiated).
+    pub request_id: Option<String>,
 }
 
 /// Signs `username` in to the SAML client through Keycloak's pages. `Err` is a reason: the
@@ -45,7 +43,7 @@ pub async fn sign_in(
     start: &Start<'_>,
     username: &str,
     password: &Secret,
-) -> Result<SignIn, String> {
+) -> Result<SignIn<Issued>, String> {
     let mut browser = Browser::new(http, realm_url);
     let endpoint = join(realm_url, &["protocol", "saml"]);
     let (first, request_id) = match start {
@@ -73,11 +71,11 @@ pub async fn sign_in(
             let xml = STANDARD
                 .decode(response.trim())
                 .map_err(|e| format!("the SAMLResponse is not base64: {e}"))?;
-            Ok(SignIn::Issued {
+            Ok(SignIn::Issued(Issued {
                 action,
                 xml,
                 request_id,
-            })
+            }))
         }
         Landing::Page { status, html } if is_refusal(status) => {
             Ok(SignIn::Refused(page_message(&html)))
@@ -107,7 +105,7 @@ pub async fn signed_response(
 ) -> Result<Signed, String> {
     let start = Start::SpInitiated { entity_id, acs };
     match sign_in(http, realm_url, &start, username, password).await? {
-        SignIn::Issued { xml, .. } => saml_response::verify_signature(&xml, signers),
+        SignIn::Issued(issued) => saml_response::verify_signature(&issued.xml, signers),
         SignIn::Refused(message) => Err(format!("Keycloak refused {username}: {message}")),
     }
 }

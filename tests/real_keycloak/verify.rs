@@ -370,7 +370,7 @@ fn sign_ins_are_captured_as_test_data() {
         )
         .await
         {
-            Ok(fedctl::verify::saml::SignIn::Issued { xml, .. }) => xml,
+            Ok(fedctl::verify::browser::SignIn::Issued(issued)) => issued.xml,
             _ => panic!("a member gets a Response"),
         };
         let client = fedctl::verify::oidc::Client {
@@ -387,7 +387,7 @@ fn sign_ins_are_captured_as_test_data() {
         )
         .await
         {
-            Ok(fedctl::verify::oidc::SignIn::Issued { id_token, .. }) => id_token,
+            Ok(fedctl::verify::browser::SignIn::Issued(issued)) => issued.id_token,
             _ => panic!("a member gets an ID token"),
         };
         (signed, xml, token.expose().to_owned())
