@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::profile::{AttributeDefinition, AttributeProfile, AttributeSource};
+use crate::record::attribute::{AttributeDefinition, AttributeSource};
+use crate::record::profile::AttributeProfile;
 use crate::record::{
     ClientAuth, ClientType, Direction, Federation, Pkce, Protocol, SharedAttribute,
 };

@@ -77,12 +77,34 @@ impl UserProfile {
     }
 }
 
-/// `(clientId, mapper name, attribute)` of every mapper in `state` that releases a user
-/// attribute `profile` drops.
-pub fn dropped_releases(
-    state: &RealmState,
-    profile: &UserProfile,
-) -> Vec<(String, String, String)> {
+/// A mapper that releases a user attribute the user profile drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedRelease {
+    pub client_id: String,
+    pub mapper: String,
+    pub attribute: String,
+}
+
+/// The warning `plan` and `apply` print.
+impl std::fmt::Display for DroppedRelease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let DroppedRelease {
+            client_id,
+            mapper,
+            attribute,
+        } = self;
+        write!(
+            f,
+            "warning: client {client_id}: mapper {mapper} releases user attribute {attribute}, \
+             which the realm's user profile does not declare: Keycloak drops undeclared \
+             attributes, so nothing is released. Declare {attribute} in Realm settings > User \
+             profile (with admin-only edit rights)"
+        )
+    }
+}
+
+/// Every mapper in `state` that releases a user attribute `profile` drops.
+pub fn dropped_releases(state: &RealmState, profile: &UserProfile) -> Vec<DroppedRelease> {
     let mut dropped = Vec::new();
     for (client_id, client) in &state.clients {
         for (name, mapper) in &client.mappers {
@@ -91,21 +113,15 @@ pub fn dropped_releases(
             };
             if ATTRIBUTE_MAPPERS.contains(&mapper.mapper_type.as_str()) && !profile.keeps(attribute)
             {
-                dropped.push((client_id.clone(), name.clone(), attribute.clone()));
+                dropped.push(DroppedRelease {
+                    client_id: client_id.clone(),
+                    mapper: name.clone(),
+                    attribute: attribute.clone(),
+                });
             }
         }
     }
     dropped
-}
-
-/// The warning `plan` and `apply` print for one dropped release.
-pub fn warning(client_id: &str, mapper: &str, attribute: &str) -> String {
-    format!(
-        "warning: client {client_id}: mapper {mapper} releases user attribute {attribute}, which \
-         the realm's user profile does not declare: Keycloak drops undeclared attributes, so \
-         nothing is released. Declare {attribute} in Realm settings > User profile (with \
-         admin-only edit rights)"
-    )
 }
 
 #[cfg(test)]
@@ -134,11 +150,11 @@ mod tests {
         let profile = UserProfile::from_config(&config);
         assert_eq!(
             dropped_releases(&state_releasing("department"), &profile),
-            [(
-                "https://sp".into(),
-                "department".into(),
-                "department".into()
-            )]
+            [DroppedRelease {
+                client_id: "https://sp".into(),
+                mapper: "department".into(),
+                attribute: "department".into(),
+            }]
         );
         assert!(dropped_releases(&state_releasing("email"), &profile).is_empty());
         let mut keeping = config.clone();

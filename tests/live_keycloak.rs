@@ -207,7 +207,7 @@ impl Server {
                     .unwrap_or_default(),
                 Some(parent) => self
                     .runtime
-                    .block_on(fedctl::keycloak::admin::observe::group_children(
+                    .block_on(fedctl::keycloak::admin::read::group_children(
                         &self.admin,
                         parent,
                     ))

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::{block_on, records_realm};
 use crate::error::Error;
 use crate::keycloak::admin::secret::Secret;
 use crate::metadata_source;
+use crate::pipeline::records_realm;
+use crate::runtime::block_on;
 use crate::verify::{self, Options, Users};
 
 /// Where the named test users' passwords come from (never the command line).
@@ -69,13 +70,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         ));
     }
     let env = |name: &str| std::env::var(name).ok();
-    let mut set = crate::record::load(&args.records)?;
+    let mut set = crate::record::load(&args.records.load_options())?;
     set.select(&args.select).map_err(Error::Usage)?;
-    let connection =
-        crate::config::live_connection(&args.target, records_realm(&set).as_deref(), &env)?
-            .ok_or_else(|| {
-                Error::Usage("no target: give --url URL (or KEYCLOAK_URL) or --target NAME".into())
-            })?;
+    let connection = crate::config::live_connection(
+        &args.target.choice(),
+        records_realm(&set).as_deref(),
+        &env,
+    )?
+    .ok_or_else(|| {
+        Error::Usage("no target: give --url URL (or KEYCLOAK_URL) or --target NAME".into())
+    })?;
     let fetch = args.target.tls.fetch_options();
     let documents = block_on(metadata_source::load(&set.records, &fetch));
     let metadata = metadata_source::resolve_all(

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use crate::profile::{AttributeProfile, AttributeSource, SamlNameFormat};
 use crate::record::Federation;
+use crate::record::attribute::{AttributeSource, SamlNameFormat};
+use crate::record::profile::AttributeProfile;
 
 /// One released attribute and the value the test user should get in it.
 #[derive(Debug, Clone, PartialEq, Eq)]

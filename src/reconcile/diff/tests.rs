@@ -1,8 +1,8 @@
 use super::*;
 use crate::desired::{self, RecordRef};
-use crate::profile::AttributeProfile;
 use crate::reconcile::plan::Operation;
 use crate::record::RecordFile;
+use crate::record::profile::AttributeProfile;
 
 const CLIENT: &str = "https://app.partner.example.org";
 
