@@ -148,6 +148,7 @@ fn take_flows(
         .collect()
 }
 
+/// A pilot user and the client roles granted to them directly.
 async fn observe_user(
     client: &AdminClient,
     username: &str,
