@@ -5,7 +5,7 @@
 
 mod common;
 
-use fedctl::profile::AttributeSource;
+use fedctl::record::attribute::AttributeSource;
 use fedctl::verify::expect::{ExpectedAttribute, ExpectedValue};
 use fedctl::verify::{id_token, saml_response};
 use fedctl::x509::{CertInfo, parse_pem};
