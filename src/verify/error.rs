@@ -5,12 +5,15 @@ use url::Url;
 
 use crate::keycloak::admin::error::ApiError;
 use crate::saml::DescriptorError;
+use crate::target::TargetError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[diagnostic(code(fedctl::verify))]
 pub enum VerifyError {
     #[error("the admin API: {0}")]
     Admin(#[from] ApiError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
     #[error("cannot reach {url}: {reason}")]
     Transport { url: String, reason: String },
     #[error("{url}: {reason}")]

@@ -70,10 +70,7 @@ pub struct Options {
 
 /// Runs every check; synthetic users are deleted afterwards, also after an error or Ctrl-C.
 pub async fn run(options: &Options) -> Result<Report, VerifyError> {
-    let admin = AdminClient::connect(&options.connection).map_err(|e| VerifyError::Page {
-        url: options.connection.server.to_string(),
-        reason: e.to_string(),
-    })?;
+    let admin = AdminClient::connect(&options.connection)?;
     let mut report = Report::default();
     let (member, outsider) = test_users(&admin, options, &mut report).await?;
     let outcome = tokio::select! {
@@ -179,10 +176,7 @@ async fn check_all(
     report: &mut Report,
 ) -> Result<(), VerifyError> {
     let connection = &options.connection;
-    let http = connection.http_client().map_err(|e| VerifyError::Page {
-        url: connection.server.to_string(),
-        reason: e.to_string(),
-    })?;
+    let http = connection.http_client()?;
     let profile_config = admin.get(&["users", "profile"], &[]).await?;
     let context = Context {
         admin,
