@@ -58,6 +58,10 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Write records for clients that already exist in Keycloak (made by hand or with
+    /// kcadm.sh), to bring them under fedctl with `plan --adopt` / `apply --adopt`.
+    #[command(after_help = examples::IMPORT)]
+    Import(commands::import::Args),
     /// Prove each outbound federation by signing in through Keycloak's login pages: a
     /// member of the access group gets a correctly signed assertion (or ID token) with the
     /// promised attributes, a non-member is refused. Live targets only; exit 0 when every
@@ -114,6 +118,11 @@ Examples:
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
 
+    pub const IMPORT: &str = "\
+Examples:
+  fedctl import --realm-file realm.json --all-partners --out federations/
+  fedctl import --url https://idp.example.org --realm your-realm --client https://app.partner.example.org
+  fedctl import --target prod --client partner-portal --out federations/ --force";
     pub const VERIFY: &str = "\
 Examples:
   fedctl verify federations/ --url https://idp.example.org --synthetic
@@ -140,6 +149,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::Certs(args) => commands::certs::run(&args),
         Command::Review(args) => commands::review::run(&args),
         Command::ExportMetadata(args) => commands::export_metadata::run(&args),
+        Command::Import(args) => commands::import::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args, Cli::command())),
         Command::Verify(args) => commands::verify::run(&args),
     }
@@ -155,7 +165,7 @@ fn record_args(command: &mut Command) -> Option<&mut RecordArgs> {
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
         Command::Verify(args) => Some(&mut args.records),
-        Command::New(_) | Command::Completions(_) => None,
+        Command::New(_) | Command::Import(_) | Command::Completions(_) => None,
     }
 }
 

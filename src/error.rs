@@ -44,6 +44,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     SavedPlan(#[from] crate::reconcile::saved::SavedPlanError),
 
     #[error(transparent)]

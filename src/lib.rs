@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod http;
+pub mod import;
 pub mod input;
 pub mod keycloak;
 pub mod logging;

@@ -31,7 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "pipeline", "certs", "review", "export", "scaffold", "verify",
+            "pipeline", "certs", "review", "export", "scaffold", "import", "verify",
         ],
     ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
