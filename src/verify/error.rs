@@ -26,7 +26,7 @@ pub enum VerifyError {
     User { username: String, reason: String },
     #[error("the password of {username} is not set: put it in the environment variable {variable}")]
     MissingPassword { username: String, variable: String },
-    #[error("interrupted (Ctrl-C); the synthetic test users were deleted")]
+    #[error("interrupted (Ctrl-C); synthetic test users, if any, were deleted")]
     Interrupted,
 }
 
