@@ -18,3 +18,5 @@ mod rollover;
 mod scenario;
 #[path = "real_keycloak/server.rs"]
 mod server;
+#[path = "real_keycloak/verify.rs"]
+mod verify;
