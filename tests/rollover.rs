@@ -72,6 +72,8 @@ fn a_realm_file_rolls_over_its_signing_key() {
         }),
         active_kid: Box::new(|| realm_file_signer(&workspace)),
         transcript: Default::default(),
+        // Neither a realm file nor the simulator signs users in.
+        after_promote: Box::new(|_| {}),
     };
     scenario::run(&env, REALM, &date(expires));
 
@@ -180,6 +182,8 @@ fn a_live_realm_rolls_over_its_signing_key_on_the_simulator() {
             keys["active"]["RS256"].as_str().unwrap().to_owned()
         }),
         transcript: Default::default(),
+        // Neither a realm file nor the simulator signs users in.
+        after_promote: Box::new(|_| {}),
     };
     scenario::run(&env, REALM, &date(expires));
 }

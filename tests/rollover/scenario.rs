@@ -5,6 +5,8 @@
 //!
 //! Shared by tests/rollover.rs (realm file, kc-sim) and tests/real_keycloak/rollover.rs.
 
+use std::path::Path;
+
 use serde_json::Value;
 
 use crate::common::{Workspace, assert_schema_valid, fedctl, runbook_record};
@@ -29,6 +31,9 @@ pub struct Env<'a> {
     pub active_kid: Box<dyn Fn() -> String + 'a>,
     /// Everything fedctl printed, to check that no private key ever appears.
     pub transcript: std::cell::RefCell<String>,
+    /// Runs right after promote, with the metadata handed out after stage (a sign-in check
+    /// where the target can sign users in).
+    pub after_promote: Box<dyn Fn(&Path) + 'a>,
 }
 
 pub struct Run {
@@ -89,6 +94,8 @@ pub fn record(realm: &str, (name, partner, contact): (&str, &str, &str), expiry:
         .replace("partner-example-users", &format!("{name}-users"))
         .replace("techsupport@partner.example.org", contact)
         .replace("\"2026-11-15\"", &format!("\"{expiry}\""))
+        // Attributes every realm's user profile declares.
+        .replace("[email, display_name, department]", "[email]")
 }
 
 pub fn write_records(workspace: &Workspace, realm: &str, expiries: [&str; 3]) {
@@ -249,6 +256,7 @@ pub fn run(env: &Env<'_>, realm: &str, old_expiry: &str) {
         descriptor.contains(&old_kid),
         "the old key stays published: {descriptor:?}"
     );
+    (env.after_promote)(&xml_path);
     let again = env.ok(&["rollover", "promote"], &["--yes", "--adopt-keys"]);
     assert!(again.stdout.contains("already signs"), "{}", again.stdout);
 
