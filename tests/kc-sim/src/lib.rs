@@ -30,6 +30,7 @@ mod groups;
 mod http;
 mod idps;
 mod import;
+mod java_order;
 mod json;
 mod keys;
 mod mappers;

@@ -38,7 +38,13 @@ fn export_group(realm: &Realm, g: &crate::state::Group) -> Value {
 }
 
 /// RealmRepresentation without users, secrets masked (`StripSecretsUtils`).
-pub fn export_realm(realm: &Realm, clients: bool, groups_and_roles: bool, version: u8) -> Value {
+pub fn export_realm(
+    realm: &Realm,
+    clients: bool,
+    groups_and_roles: bool,
+    config: &crate::app::Config,
+) -> Value {
+    let version = config.version;
     let mut v = crate::realms::represent(realm);
     let o = v.as_object_mut().expect("object");
     if groups_and_roles {
@@ -86,7 +92,7 @@ pub fn export_realm(realm: &Realm, clients: bool, groups_and_roles: bool, versio
             realm
                 .idps
                 .iter()
-                .map(|(a, i)| crate::idps::represent(a, i, version))
+                .map(|(a, i)| crate::idps::represent(a, i, config))
                 .collect(),
         ),
     );
@@ -162,7 +168,7 @@ async fn export(admin: Admin, q: Query) -> ApiResult {
             realm,
             clients,
             groups,
-            admin.app.config.version,
+            &admin.app.config,
         )))
     })
 }

@@ -152,17 +152,43 @@ impl Kc {
     /// A server of Keycloak major version `v`: the simulator set to it, or the real
     /// server when it is that version.
     pub async fn version(v: u8) -> Option<Kc> {
-        let Some(base) = real_server() else {
-            return Some(Kc::on_sim(Simulator::builder().keycloak_version(v)).await);
-        };
-        let kc = Kc::real(base).await;
-        let info = kc.get_admin("/admin/serverinfo").await.body;
-        let version = info["systemInfo"]["version"].as_str().unwrap_or_default();
-        if version.split('.').next() == Some(v.to_string().as_str()) {
+        Kc::of_release(&format!("{v}."), Simulator::builder().keycloak_version(v)).await
+    }
+
+    /// A Keycloak 26.`minor` server: the simulator set to it, or the real server when
+    /// it is that release (tests of what changed between 26.4 and 26.7).
+    pub async fn release_26(minor: u8) -> Option<Kc> {
+        let builder = Simulator::builder().keycloak_minor(minor);
+        Kc::of_release(&format!("26.{minor}."), builder).await
+    }
+
+    async fn of_release(prefix: &str, builder: SimulatorBuilder) -> Option<Kc> {
+        if !against_real_server() {
+            return Some(Kc::on_sim(builder).await);
+        }
+        let kc = Kc::start().await;
+        let version = kc.server_version().await;
+        if version.starts_with(prefix) {
             return Some(kc);
         }
-        skipped(&format!("the server is Keycloak {version}, not {v}"));
+        skipped(&format!("the server is Keycloak {version}, not {prefix}x"));
         None
+    }
+
+    /// The server's release, such as `26.7.3`.
+    pub async fn server_version(&self) -> String {
+        let info = self.get_admin("/admin/serverinfo").await.body;
+        info["systemInfo"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Whether the server is Keycloak 26.7 or newer (what changed since 26.4).
+    pub async fn is_26_7(&self) -> bool {
+        let version = self.server_version().await;
+        let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (26, 7)
     }
 
     /// A simulator set up with its own controls; `None` (skipped) on a real server.
