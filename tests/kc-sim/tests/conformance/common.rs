@@ -81,6 +81,38 @@ pub fn skipped(reason: &str) {
     eprintln!("skipped against the real server: {reason}");
 }
 
+/// The real server's release, read once per test binary (serverinfo is a large document).
+async fn real_server_version(base: &str) -> String {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(v) = VERSION.get() {
+        return v.clone();
+    }
+    let (user, password) = real_credentials();
+    let http = client();
+    let token = password_token(&http, base, "master", &user, &password).await;
+    let info: Value = http
+        .get(format!("{base}/admin/serverinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("serverinfo")
+        .json()
+        .await
+        .expect("serverinfo JSON");
+    let version = info["systemInfo"]["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    VERSION.get_or_init(|| version).clone()
+}
+
+/// The real server's master admin.
+fn real_credentials() -> (String, String) {
+    let user = std::env::var("KC_CONFORMANCE_USER").unwrap_or_else(|_| "admin".into());
+    let password = std::env::var("KC_CONFORMANCE_PASSWORD").unwrap_or_else(|_| "admin".into());
+    (user, password)
+}
+
 fn unique_prefix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -163,13 +195,12 @@ impl Kc {
     }
 
     async fn of_release(prefix: &str, builder: SimulatorBuilder) -> Option<Kc> {
-        if !against_real_server() {
+        let Some(base) = real_server() else {
             return Some(Kc::on_sim(builder).await);
-        }
-        let kc = Kc::start().await;
-        let version = kc.server_version().await;
+        };
+        let version = real_server_version(&base).await;
         if version.starts_with(prefix) {
-            return Some(kc);
+            return Some(Kc::real(base).await);
         }
         skipped(&format!("the server is Keycloak {version}, not {prefix}x"));
         None
@@ -177,11 +208,16 @@ impl Kc {
 
     /// The server's release, such as `26.7.3`.
     pub async fn server_version(&self) -> String {
-        let info = self.get_admin("/admin/serverinfo").await.body;
-        info["systemInfo"]["version"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        match &self.target {
+            Target::Sim(_) => {
+                let info = self.get_admin("/admin/serverinfo").await.body;
+                info["systemInfo"]["version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            Target::Real(base) => real_server_version(base).await,
+        }
     }
 
     /// Whether the server is Keycloak 26.7 or newer (what changed since 26.4).
@@ -216,8 +252,7 @@ impl Kc {
     }
 
     async fn real(base: String) -> Kc {
-        let user = std::env::var("KC_CONFORMANCE_USER").unwrap_or_else(|_| "admin".into());
-        let password = std::env::var("KC_CONFORMANCE_PASSWORD").unwrap_or_else(|_| "admin".into());
+        let (user, password) = real_credentials();
         Kc::connect(Target::Real(base), &user, &password).await
     }
 
