@@ -54,7 +54,7 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
         )
         .route(
             &format!("{C}/installation/providers/{{provider}}"),
-            get(installation),
+            get(crate::installation::installation),
         )
 }
 
@@ -846,37 +846,5 @@ fn link_scope(admin: Admin, id: String, scope: String, optional: Option<bool>) -
             }
         }
         Ok(no_content())
-    })
-}
-
-/// `GET /clients/{id}/installation/providers/{provider}` (the OIDC adapter JSON
-/// and the SAML SP descriptor; other providers answer 404 here).
-async fn installation(
-    admin: Admin,
-    Path((_, id, provider)): Path<(String, String, String)>,
-) -> ApiResult {
-    admin.read(|realm| {
-        let c = find(&admin, realm, &id)?;
-        admin.require(admin.view_clients())?;
-        match provider.as_str() {
-            "keycloak-oidc-keycloak-json" if c.protocol() == "openid-connect" => {
-                let mut v = json!({
-                    "realm": realm.name,
-                    "auth-server-url": format!("{}/", admin.base),
-                    "ssl-required": realm.settings.str("sslRequired").unwrap_or("external"),
-                    "resource": c.client_id(),
-                });
-                if c.flag("publicClient") {
-                    v["public-client"] = json!(true);
-                } else if c.flag("bearerOnly") {
-                    v["bearer-only"] = json!(true);
-                } else {
-                    v["credentials"] = json!({ "secret": c.rep.str("secret") });
-                }
-                v["confidential-port"] = json!(0);
-                Ok(json_response(v))
-            }
-            _ => Err(ApiError::not_found("Unknown Provider")),
-        }
     })
 }

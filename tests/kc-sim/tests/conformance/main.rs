@@ -11,6 +11,7 @@ mod fixtures;
 mod flows;
 mod groups;
 mod idps;
+mod installation;
 mod keys;
 mod locations;
 mod paging;
