@@ -5,12 +5,14 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fedctl::commands::args::RecordArgs;
-use fedctl::commands::pipeline::block_on;
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
-use fedctl::reconcile::{self, DiffOptions, apply, render};
-use fedctl::target::{Scope, Target};
+use fedctl::pipeline::apply;
+use fedctl::reconcile::Scope;
+use fedctl::reconcile::{self, DiffOptions, render};
+use fedctl::record::LoadOptions;
+use fedctl::runtime::block_on;
+use fedctl::target::Target;
 
 const RECORDS: usize = 1_000;
 const RUNS: usize = 15;
@@ -38,7 +40,7 @@ fn record(i: usize) -> String {
 }
 
 /// Validate + compile + observe + diff + render: what `fedctl plan` does after start-up.
-fn plan_once(records: &RecordArgs, realm_file: &Path) -> (usize, Duration) {
+fn plan_once(records: &LoadOptions, realm_file: &Path) -> (usize, Duration) {
     let start = Instant::now();
     let set = fedctl::record::load(records).expect("records are valid");
     let desired = desired::compile(
@@ -82,7 +84,7 @@ fn main() {
         std::fs::write(records_dir.join(format!("partner-{i:04}.yaml")), record(i)).unwrap();
     }
     let realm_file = dir.path().join("realm.json");
-    let records = RecordArgs {
+    let records = LoadOptions {
         paths: vec![records_dir],
         attribute_profile: None,
     };
@@ -118,7 +120,7 @@ fn main() {
 }
 
 fn measure(records_dir: &Path, realm_file: &Path) {
-    let records = RecordArgs {
+    let records = LoadOptions {
         paths: vec![records_dir.to_owned()],
         attribute_profile: None,
     };

@@ -1,11 +1,13 @@
-//! Command-line definitions (clap derive). Each subcommand's arguments live with its
-//! command module in [`crate::commands`]; this file only assembles them.
+//! The command line: the top-level clap definition, which assembles each subcommand's
+//! arguments from its module in [`crate::commands`], and the dispatch to that module.
 
 use std::ffi::OsString;
 
-use clap::{ArgAction, Parser, Subcommand};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 
-use crate::commands;
+use crate::commands::args::RecordArgs;
+use crate::commands::{self, Exit};
+use crate::error::Error;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -56,6 +58,10 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Write records for clients that already exist in Keycloak (made by hand or with
+    /// kcadm.sh), to bring them under fedctl with `plan --adopt` / `apply --adopt`.
+    #[command(after_help = examples::IMPORT)]
+    Import(commands::import::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -106,11 +112,48 @@ Examples:
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
 
+    pub const IMPORT: &str = "\
+Examples:
+  fedctl import --realm-file realm.json --all-partners --out federations/
+  fedctl import --url https://idp.example.org --realm your-realm --client https://app.partner.example.org
+  fedctl import --target prod --client partner-portal --out federations/ --force";
+
     pub const COMPLETIONS: &str = "\
 Examples:
   fedctl completions bash > /etc/bash_completion.d/fedctl
   fedctl completions zsh > ~/.zfunc/_fedctl
   fedctl completions fish > ~/.config/fish/completions/fedctl.fish";
+}
+
+/// Runs the command the command line names.
+pub fn run(mut cli: Cli) -> Result<Exit, Error> {
+    if let Some(records) = record_args(&mut cli.command) {
+        records.fill_default_paths(&|name| std::env::var(name).ok())?;
+    }
+    match cli.command {
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
+        Command::Apply(args) => commands::apply::run(&args),
+        Command::New(args) => commands::new::run(&args),
+        Command::Certs(args) => commands::certs::run(&args),
+        Command::Review(args) => commands::review::run(&args),
+        Command::ExportMetadata(args) => commands::export_metadata::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Completions(args) => Ok(commands::completions::run(&args, Cli::command())),
+    }
+}
+
+/// The records a command reads, for the commands that read records.
+fn record_args(command: &mut Command) -> Option<&mut RecordArgs> {
+    match command {
+        Command::Validate(args) => Some(&mut args.records),
+        Command::Plan(args) => Some(&mut args.records),
+        Command::Apply(args) => Some(&mut args.records),
+        Command::Certs(args) => Some(&mut args.records),
+        Command::Review(args) => Some(&mut args.records),
+        Command::ExportMetadata(args) => Some(&mut args.records),
+        Command::New(_) | Command::Import(_) | Command::Completions(_) => None,
+    }
 }
 
 /// Exit status for a command line clap rejects. Help and version exit 0 and other commands

@@ -22,11 +22,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-use crate::commands::args::TargetArgs;
 use crate::keycloak::admin::connection::{ENV_CLIENT_SECRET, ENV_PASSWORD};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::admin::{Connection, Credentials};
-use crate::target::{TargetError, check_realm, check_realm_argument};
+use crate::target::{TargetChoice, TargetError, check_realm, check_realm_argument};
 
 /// Where fedctl looks for its configuration (`FEDCTL_CONFIG` overrides).
 pub const DEFAULT_PATH: &str = "fedctl.yaml";
@@ -83,7 +82,7 @@ impl ConfigFile {
 /// The live Keycloak the arguments name (`--url`/`KEYCLOAK_URL` or `--target`), or `None`
 /// when they name none. `env` reads the environment (injected for tests).
 pub fn live_connection(
-    args: &TargetArgs,
+    args: &TargetChoice,
     records_realm: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Connection>, TargetError> {
@@ -127,7 +126,7 @@ pub fn configured_records(
 
 /// The live Keycloak the arguments name, or `None` when they name none.
 pub fn live_target(
-    args: &TargetArgs,
+    args: &TargetChoice,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<LiveTarget>, TargetError> {
     let named = match &args.target {
@@ -145,7 +144,7 @@ pub fn live_target(
         return Ok(None);
     };
     let named = named.unwrap_or_default();
-    let allow_insecure_http = args.tls.allow_insecure_http || named.allow_insecure_http;
+    let allow_insecure_http = args.allow_insecure_http || named.allow_insecure_http;
     Ok(Some(LiveTarget {
         server: Connection::server_url(&url, allow_insecure_http)?,
         realm: args.realm.clone().or(named.realm.clone()),
@@ -154,9 +153,9 @@ pub fn live_target(
             .clone()
             .or(named.auth_realm.clone())
             .unwrap_or_else(|| "master".to_owned()),
-        ca_cert: args.tls.ca_cert.clone().or(named.ca_cert.clone()),
+        ca_cert: args.ca_cert.clone().or(named.ca_cert.clone()),
         concurrency: usize::from(args.concurrency),
-        timeout: Duration::from_secs(args.tls.timeout),
+        timeout: args.timeout,
         named,
     }))
 }
@@ -242,16 +241,16 @@ mod tests {
         }
     }
 
-    fn args() -> TargetArgs {
-        TargetArgs {
+    fn args() -> TargetChoice {
+        TargetChoice {
             concurrency: 8,
-            ..TargetArgs::default()
+            ..TargetChoice::default()
         }
     }
 
     #[test]
     fn url_and_environment() {
-        let args = TargetArgs {
+        let args = TargetChoice {
             url: Some("http://localhost:8080".into()),
             ..args()
         };
@@ -279,7 +278,7 @@ mod tests {
             ("KEYCLOAK_USER", "admin".into()),
             ("KEYCLOAK_PASSWORD", "pw".into()),
         ]);
-        let given = |realm: Option<&str>| TargetArgs {
+        let given = |realm: Option<&str>| TargetChoice {
             url: Some("http://localhost:8080".into()),
             realm: realm.map(str::to_owned),
             ..args()
@@ -296,7 +295,7 @@ mod tests {
 
     #[test]
     fn where_a_live_target_is_needs_no_credentials() {
-        let args = TargetArgs {
+        let args = TargetChoice {
             url: Some("http://localhost:8080".into()),
             realm: Some("a".into()),
             ..args()
@@ -319,7 +318,7 @@ mod tests {
         )
         .unwrap();
         // An exported KEYCLOAK_URL does not override the named target.
-        let args = TargetArgs {
+        let args = TargetChoice {
             target: Some("prod".into()),
             url: Some("http://localhost:8080".into()),
             ..args()
@@ -336,7 +335,7 @@ mod tests {
         };
         assert_eq!((client_id.as_str(), secret.expose()), ("fedctl", "s3cret"));
 
-        let unknown = TargetArgs {
+        let unknown = TargetChoice {
             target: Some("staging".into()),
             ..args
         };
@@ -358,7 +357,7 @@ mod tests {
              username: admin\n    password_env: SIM_PW\n",
         )
         .unwrap();
-        let args = TargetArgs {
+        let args = TargetChoice {
             target: Some("sim".into()),
             ..args()
         };

@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
-use crate::profile::{AttributeDefinition, AttributeProfile, AttributeSource};
+use crate::record::attribute::{AttributeDefinition, AttributeSource};
+use crate::record::profile::AttributeProfile;
 use crate::record::{
     ClientAuth, ClientType, Direction, Federation, Pkce, Protocol, SharedAttribute,
 };
@@ -346,13 +347,18 @@ fn mappers(federation: &Federation, profile: &AttributeProfile) -> BTreeMap<Stri
         .iter()
         .filter_map(|shared| resolve(shared, profile))
         .filter_map(|(name, definition)| {
-            let mapper = match federation.protocol {
-                Protocol::Saml => saml_mapper(definition)?,
-                Protocol::Oidc => oidc_mapper(definition)?,
-            };
-            Some((name, mapper))
+            Some((name, attribute_mapper(federation.protocol, definition)?))
         })
         .collect()
+}
+
+/// The protocol mapper fedctl makes for a released attribute; `None` when the definition
+/// does not release it in that protocol.
+pub fn attribute_mapper(protocol: Protocol, definition: &AttributeDefinition) -> Option<Mapper> {
+    match protocol {
+        Protocol::Saml => saml_mapper(definition),
+        Protocol::Oidc => oidc_mapper(definition),
+    }
 }
 
 /// The profile definition of a released attribute, with the name its mapper gets; `None`

@@ -20,11 +20,15 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Certs(#[from] crate::commands::certs::CertsError),
+    Prepare(#[from] crate::pipeline::PrepareError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
-    ExportMetadata(#[from] crate::commands::export_metadata::ExportError),
+    Certs(#[from] crate::certs::check::CertsError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ExportMetadata(#[from] crate::export::ExportError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -33,6 +37,14 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Review(#[from] crate::review::ReviewError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scaffold(#[from] crate::scaffold::ScaffoldError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
 
     #[error(transparent)]
     #[diagnostic(transparent)]

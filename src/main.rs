@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     fedctl::logging::init(cli.verbose);
     let failure = failure_code(&cli.command);
     quiet_on_closed_pipes();
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| fedctl::commands::run(cli)));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| fedctl::cli::run(cli)));
     match outcome {
         Ok(Ok(exit)) => ExitCode::from(exit.0),
         Ok(Err(error)) => {

@@ -2,34 +2,39 @@
 //! ([`crate::keycloak::realm_file`]) and a live Keycloak through its admin REST API. The
 //! planner never knows which one it has.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use miette::Diagnostic;
 
-use crate::desired::Desired;
-use crate::reconcile::Operation;
+use crate::reconcile::{Operation, Scope};
 use crate::state::RealmState;
 
-/// What a plan needs to see: the objects the records name. Targets also report every object
-/// that carries fedctl's marker, so orphans can be found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Scope {
-    pub client_ids: BTreeSet<String>,
-    pub group_paths: BTreeSet<String>,
-    pub flow_aliases: BTreeSet<String>,
-    pub usernames: BTreeSet<String>,
+/// Which identity provider to work on, as the command line and the environment name it:
+/// a realm file, or a live Keycloak by URL or by a named target of fedctl.yaml
+/// ([`crate::config`] turns the latter into a connection).
+#[derive(Debug, Clone, Default)]
+pub struct TargetChoice {
+    pub realm_file: Option<PathBuf>,
+    pub url: Option<String>,
+    /// The realm asked for; `None` means the records' realm.
+    pub realm: Option<String>,
+    /// A named target of fedctl.yaml.
+    pub target: Option<String>,
+    /// The realm the admin credentials belong to; `None` means `master`.
+    pub auth_realm: Option<String>,
+    /// Extra CA certificates to trust (verification stays on).
+    pub ca_cert: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+    pub timeout: Duration,
+    /// Maximum concurrent requests to Keycloak.
+    pub concurrency: u16,
 }
 
-impl Scope {
-    pub fn of(desired: &Desired) -> Scope {
-        let state = &desired.state;
-        Scope {
-            client_ids: state.clients.keys().cloned().collect(),
-            group_paths: state.groups.keys().cloned().collect(),
-            flow_aliases: state.flows.keys().cloned().collect(),
-            usernames: state.users.keys().cloned().collect(),
-        }
+impl TargetChoice {
+    /// Whether any target is named at all.
+    pub fn names_a_target(&self) -> bool {
+        self.realm_file.is_some() || self.url.is_some() || self.target.is_some()
     }
 }
 
@@ -57,6 +62,10 @@ pub trait Target {
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum TargetError {
+    #[error("no target: give --realm-file PATH, --url URL (or KEYCLOAK_URL) or --target NAME")]
+    #[diagnostic(code(fedctl::usage))]
+    NotNamed,
+
     #[error("cannot read realm file {}", path.display())]
     #[diagnostic(code(fedctl::realm_file::read))]
     ReadFile {
@@ -96,7 +105,7 @@ pub enum TargetError {
     KeyGen {
         path: PathBuf,
         #[source]
-        source: crate::keycloak::generated_keys::KeyGenError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     #[error("the records are for realm `{records}` but the target holds realm `{target}`")]

@@ -5,12 +5,13 @@
 mod common;
 
 use common::{Workspace, oidc_record};
-use fedctl::commands::args::RecordArgs;
-use fedctl::commands::pipeline::block_on;
 use fedctl::desired::{self, RecordRef};
 use fedctl::keycloak::realm_file::RealmFile;
+use fedctl::reconcile::Scope;
 use fedctl::reconcile::{self, DiffOptions, Plan, render};
-use fedctl::target::{Scope, Target};
+use fedctl::record::LoadOptions;
+use fedctl::runtime::block_on;
+use fedctl::target::Target;
 use serde_json::json;
 
 const REALM: &str = "your-realm";
@@ -66,7 +67,7 @@ fn drifted_workspace() -> Workspace {
 }
 
 fn plan_of(workspace: &Workspace, options: DiffOptions) -> Plan {
-    let set = fedctl::record::load(&RecordArgs {
+    let set = fedctl::record::load(&LoadOptions {
         paths: vec![workspace.records()],
         attribute_profile: None,
     })

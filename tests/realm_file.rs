@@ -52,7 +52,7 @@ fn an_untouched_export_is_written_back_byte_for_byte() {
         workspace.use_realm_fixture(name);
         let target =
             fedctl::keycloak::realm_file::RealmFile::open(&workspace.realm_file()).unwrap();
-        fedctl::commands::pipeline::block_on(fedctl::target::Target::commit(&target)).unwrap();
+        fedctl::runtime::block_on(fedctl::target::Target::commit(&target)).unwrap();
         let before = std::fs::read(fixture(name)).unwrap();
         let after = std::fs::read(workspace.realm_file()).unwrap();
         assert!(before == after, "{name} changed on a no-op write");

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use fedctl::commands::args::RecordArgs;
+use fedctl::record::LoadOptions;
 use fedctl::record::{self, Context};
 use predicates::prelude::*;
 use serde_json::Value;
@@ -16,8 +16,8 @@ fn here(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-fn args(paths: &[PathBuf]) -> RecordArgs {
-    RecordArgs {
+fn args(paths: &[PathBuf]) -> LoadOptions {
+    LoadOptions {
         paths: paths.to_vec(),
         attribute_profile: None,
     }
@@ -600,7 +600,7 @@ fn new_needs_a_name_it_can_make_a_file_name_of() {
 /// inside the text.
 #[test]
 fn mangled_records_never_panic() {
-    let profile = fedctl::profile::AttributeProfile::builtin();
+    let profile = fedctl::record::profile::AttributeProfile::builtin();
     let context = Context {
         profile: Some(&profile),
         today: date!(2025 - 06 - 01),

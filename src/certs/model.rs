@@ -188,6 +188,18 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Nothing but a source that could not be read, and why.
+    pub fn source_down(
+        source: &'static str,
+        location: impl Into<String>,
+        error: impl std::fmt::Display,
+    ) -> Inventory {
+        Inventory {
+            sources: vec![SourceStatus::down(source, location, error)],
+            ..Inventory::default()
+        }
+    }
+
     pub fn extend(&mut self, other: Inventory) {
         self.certificates.extend(other.certificates);
         self.validities.extend(other.validities);

@@ -7,14 +7,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::AnyTarget;
-use super::pipeline::{self, Prepared};
-use super::plan::{Output, ReconcileArgs};
+use super::plan::{self, Output, ReconcileArgs, conflicts_exit, plan_header};
 use crate::error::Error;
+use crate::pipeline::apply::{self, ApplyReport};
+use crate::pipeline::{AnyTarget, Prepared, open_target};
 use crate::printable::colour_allowed;
-use crate::reconcile::apply::{self, ApplyReport};
 use crate::reconcile::saved::SavedPlan;
 use crate::reconcile::{Plan, render};
+use crate::runtime::block_on;
 use crate::target::Target;
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         return run_saved(args, path);
     }
     let Prepared { target, plan, .. } =
-        pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
+        plan::prepare(&args.records, &args.target, &args.reconcile)?;
     execute(args, &target, &plan)
 }
 
@@ -74,12 +74,12 @@ fn saved_plan_path(args: &Args) -> Result<Option<&Path>, Error> {
 /// depends on changed, and otherwise executes the saved plan as it is.
 fn run_saved(args: &Args, path: &Path) -> Result<Exit, Error> {
     let saved = SavedPlan::read(path)?;
-    let target = pipeline::open_target(
-        &args.target,
+    let target = open_target(
+        &args.target.choice(),
         Some(&saved.realm),
         Some(args.reconcile.lock_timeout()),
     )?;
-    let observed = pipeline::block_on(target.observe(&saved.scope))?;
+    let observed = block_on(target.observe(&saved.scope))?;
     saved.check(target.realm(), &target.describe(), &observed)?;
     execute(args, &target, &saved.plan)
 }
@@ -90,11 +90,11 @@ pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Ex
     let json = args.output == Output::Json;
     if !json {
         let colour = colour_allowed(std::io::stdout().is_terminal());
-        let text = render::text(plan, &pipeline::plan_header(target), colour);
+        let text = render::text(plan, &plan_header(target), colour);
         println!("{}", text.trim_end());
     }
     if !plan.has_changes() && !json {
-        return Ok(pipeline::conflicts_exit(plan).unwrap_or(Exit::SUCCESS));
+        return Ok(conflicts_exit(plan).unwrap_or(Exit::SUCCESS));
     }
     if !args.yes && !confirm(target)? {
         println!("Apply cancelled; nothing was changed.");
@@ -103,12 +103,18 @@ pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Ex
     let operations = plan.operations().count();
     let bar = progress_bar(operations);
     let concurrency = usize::from(args.target.concurrency);
-    let report = pipeline::block_on(apply::apply(target, plan, concurrency, |_| bar.inc(1)))?;
+    let report = block_on(apply::apply(target, plan, concurrency, |_| bar.inc(1)))?;
     bar.finish_and_clear();
     if json {
         println!(
             "{}",
-            render::apply_json(plan, &report, target.realm(), &target.describe())
+            render::apply_json(
+                plan,
+                |change| report.outcome(change),
+                report.succeeded(),
+                target.realm(),
+                &target.describe()
+            )
         );
     } else {
         print_report(&report, target);
@@ -116,7 +122,7 @@ pub(crate) fn execute(args: &Args, target: &AnyTarget, plan: &Plan) -> Result<Ex
     if !report.succeeded() {
         return Ok(Exit(1));
     }
-    Ok(pipeline::conflicts_exit(plan).unwrap_or(Exit::SUCCESS))
+    Ok(conflicts_exit(plan).unwrap_or(Exit::SUCCESS))
 }
 
 /// The plan (and its one summary line) is already on screen: only the question remains.

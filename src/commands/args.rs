@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::metadata_source::FetchOptions;
+use crate::record::LoadOptions;
+use crate::target::TargetChoice;
 
 /// Which records to read.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,6 +22,14 @@ pub struct RecordArgs {
 }
 
 impl RecordArgs {
+    /// What the record loader needs of these arguments.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            paths: self.paths.clone(),
+            attribute_profile: self.attribute_profile.clone(),
+        }
+    }
+
     /// With no PATH given, the complete record set: `records:` in fedctl.yaml when it names
     /// one, else `federations`.
     pub fn fill_default_paths(
@@ -71,6 +81,23 @@ pub struct TargetArgs {
     /// Maximum concurrent requests to Keycloak.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+}
+
+impl TargetArgs {
+    /// The target these arguments name, as the library takes it.
+    pub fn choice(&self) -> TargetChoice {
+        TargetChoice {
+            realm_file: self.realm_file.clone(),
+            url: self.url.clone(),
+            realm: self.realm.clone(),
+            target: self.target.clone(),
+            auth_realm: self.auth_realm.clone(),
+            ca_cert: self.tls.ca_cert.clone(),
+            allow_insecure_http: self.tls.allow_insecure_http,
+            timeout: Duration::from_secs(self.tls.timeout),
+            concurrency: self.concurrency,
+        }
+    }
 }
 
 /// How fedctl makes HTTP requests: to Keycloak, and to fetch partner metadata from a URL.

@@ -1,11 +1,9 @@
 //! `fedctl completions SHELL`: shell completions generated from the command-line definition,
 //! so they always match the installed fedctl.
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
 use super::Exit;
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,8 +12,9 @@ pub struct Args {
     pub shell: Shell,
 }
 
-pub fn run(args: &Args) -> Exit {
-    let mut command = Cli::command();
+/// `command` is fedctl's whole command line, which the caller owns (the `cli` module sits
+/// above the commands).
+pub fn run(args: &Args, mut command: clap::Command) -> Exit {
     clap_complete::generate(args.shell, &mut command, "fedctl", &mut std::io::stdout());
     Exit::SUCCESS
 }

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use super::Exit;
 use super::args::{RecordArgs, TargetArgs};
-use super::pipeline::{self, Prepared};
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
-use crate::printable::colour_allowed;
+use crate::pipeline::{self, AnyTarget, Notice, PrepareOptions, Prepared};
+use crate::printable::{colour_allowed, printable};
 use crate::reconcile::saved::SavedPlan;
-use crate::reconcile::{DiffOptions, render};
+use crate::reconcile::{Plan, render};
 use crate::target::Target;
 use crate::target::TargetError;
 
@@ -75,12 +75,42 @@ impl ReconcileArgs {
         std::time::Duration::from_secs(self.lock_timeout)
     }
 
-    pub fn options(&self, partial: bool) -> DiffOptions {
-        DiffOptions {
+    /// What the library's pipeline needs of these arguments and the records'.
+    pub fn prepare_options(&self, records: &RecordArgs) -> PrepareOptions {
+        PrepareOptions {
+            load: records.load_options(),
+            records: self.records.clone(),
             prune: self.prune,
+            allow_empty: self.allow_empty,
             adopt: self.adopt,
-            partial,
+            allow_expired_metadata: self.allow_expired_metadata,
+            lock_timeout: self.lock_timeout(),
         }
+    }
+}
+
+/// Loads, compiles, observes and diffs, showing warnings on stderr (so that `--output json`
+/// stays machine-readable) as soon as they are known.
+pub(crate) fn prepare(
+    records: &RecordArgs,
+    target: &TargetArgs,
+    reconcile: &ReconcileArgs,
+) -> Result<Prepared, Error> {
+    let options = reconcile.prepare_options(records);
+    Ok(pipeline::prepare(
+        &options,
+        &target.choice(),
+        &mut show_notice,
+    )?)
+}
+
+fn show_notice(notice: Notice<'_>) {
+    match notice {
+        Notice::Record(warning) => eprintln!("{:?}", miette::Report::new(warning.clone())),
+        Notice::PartnerMetadata { record, finding } => {
+            eprintln!("warning: {record}: partner metadata: {finding}")
+        }
+        Notice::Compiled { record, note } => eprintln!("note: {record}: {note}"),
     }
 }
 
@@ -97,7 +127,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         scope,
         observed,
         ..
-    } = pipeline::prepare(&args.records, &args.target, &args.reconcile)?;
+    } = prepare(&args.records, &args.target, &args.reconcile)?;
     if let Some(path) = &args.out {
         let saved = SavedPlan::new(
             plan.clone(),
@@ -112,13 +142,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let document = match args.output {
         Output::Text => render::text(
             &plan,
-            &pipeline::plan_header(&target),
+            &plan_header(&target),
             colour_allowed(std::io::stdout().is_terminal()),
         ),
         Output::Json => render::json(&plan, target.realm(), &target.describe()),
     };
     println!("{}", document.trim_end());
-    if let Some(exit) = pipeline::conflicts_exit(&plan) {
+    if let Some(exit) = conflicts_exit(&plan) {
         return Ok(exit);
     }
     Ok(if args.detailed_exitcode && plan.has_changes() {
@@ -126,4 +156,23 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::SUCCESS
     })
+}
+
+/// Conflicts are changes fedctl could not make, and their records are not enforced (a
+/// partner's client may lack its deny flow): `Exit(1)` for plan and apply alike, after naming
+/// those records on stderr. `None` when there is no conflict.
+pub fn conflicts_exit(plan: &Plan) -> Option<Exit> {
+    let conflicts = plan.summary().conflict;
+    if conflicts == 0 {
+        return None;
+    }
+    eprintln!("{conflicts} conflict(s) left untouched; these records are not enforced:");
+    for (record, reason) in &plan.not_enforced {
+        eprintln!("  {}: {}", printable(record), printable(reason));
+    }
+    Some(Exit(1))
+}
+
+pub fn plan_header(target: &AnyTarget) -> String {
+    format!("Plan for realm {} ({})", target.realm(), target.describe())
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::profile::{AttributeSource, OidcRelease, SamlNameFormat, SamlRelease};
+use crate::record::attribute::{AttributeSource, OidcRelease, SamlNameFormat, SamlRelease};
 use crate::record::{NameIdFormat, RecordFile};
 
 fn profile() -> AttributeProfile {

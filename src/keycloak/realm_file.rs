@@ -16,8 +16,9 @@ use super::keys::KEY_PROVIDER_TYPE;
 use super::{generated_keys, realm_json as rj, realm_shape};
 use crate::fsutil::{self, FileLock, Mode};
 use crate::reconcile::Operation;
+use crate::reconcile::Scope;
 use crate::state::{Fields, RealmState};
-use crate::target::{Scope, Target, TargetError};
+use crate::target::{Target, TargetError};
 
 pub struct RealmFile {
     path: PathBuf,
@@ -73,7 +74,7 @@ impl RealmFile {
         let keys = generated_keys::key_providers(realm, time::OffsetDateTime::now_utc()).map_err(
             |source| TargetError::KeyGen {
                 path: path.to_owned(),
-                source,
+                source: Box::new(source),
             },
         )?;
         document["components"] = json!({ KEY_PROVIDER_TYPE: keys });

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use url::Url;
 
 use super::fetch::{FetchError, FetchOptions, Fetcher};
+use crate::record::written_as_url;
 use crate::saml::{self, Metadata, MetadataError};
 use crate::url_rule;
 
@@ -46,13 +47,8 @@ impl Location {
         Location::parse(text, |path| PathBuf::from(path))
     }
 
-    /// Whether a location is written as a URL; anything else is a file path.
-    pub fn written_as_url(text: &str) -> bool {
-        text.contains("://")
-    }
-
     fn parse(text: &str, path: impl FnOnce(&str) -> PathBuf) -> Result<Location, LocationError> {
-        if Location::written_as_url(text) {
+        if written_as_url(text) {
             // Before parsing: a parse error would otherwise quote the password.
             if url_rule::has_credentials(text) {
                 return Err(LocationError::Credentials);

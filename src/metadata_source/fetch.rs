@@ -11,9 +11,9 @@ use std::time::Duration;
 use reqwest::header;
 use url::Url;
 
+use crate::http::retry::{self, Attempt, Replay, RetryPolicy};
+use crate::http::transport_reason;
 use crate::http::{self, BodyError, HttpSetupError};
-use crate::keycloak::admin::error::transport_reason;
-use crate::keycloak::admin::retry::{self, Attempt, Replay, RetryPolicy};
 
 /// Federation aggregates run to tens of megabytes (InCommon: about 60 MB); anything far
 /// larger is not metadata, and is not held in memory.

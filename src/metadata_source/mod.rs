@@ -18,6 +18,7 @@ pub use self::documents::{Document, Documents, Location, LocationError, SourceEr
 pub use self::fetch::{FetchError, FetchOptions};
 use crate::desired::PartnerMetadata;
 use crate::printable::printable;
+use crate::record::written_as_url;
 use crate::record::{Direction, LoadedRecord, Protocol};
 use crate::saml::{
     self, Expired, Finding, SelectError, SignatureError, SpSettings, SpSettingsError,
@@ -134,7 +135,7 @@ fn metadata_of(record: &LoadedRecord) -> Option<&str> {
 
 /// Whether the record's partner metadata is at a URL (to be fetched).
 pub fn names_url(record: &LoadedRecord) -> bool {
-    metadata_of(record).is_some_and(Location::written_as_url)
+    metadata_of(record).is_some_and(written_as_url)
 }
 
 /// Reads and fetches every document the records name.

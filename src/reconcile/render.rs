@@ -6,7 +6,6 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::apply::ApplyReport;
 use super::plan::{Action, Change, FieldChange, ObjectRef, Plan, Summary};
 use crate::printable::printable;
 
@@ -290,25 +289,21 @@ pub struct ResultDocument<'a> {
     pub error: Option<String>,
 }
 
-pub fn apply_json(plan: &Plan, report: &ApplyReport<'_>, realm: &str, target: &str) -> String {
-    let result = |change: &'_ Change| -> (&'static str, Option<String>) {
-        let same = |c: &&Change| std::ptr::eq(*c, change);
-        if report.done.iter().any(same) {
-            ("done", None)
-        } else if let Some((_, error)) =
-            report.failed.iter().find(|(c, _)| std::ptr::eq(*c, change))
-        {
-            ("failed", Some(printable(&error.to_string()).into_owned()))
-        } else {
-            ("not_attempted", None)
-        }
-    };
+/// The plan with what became of each change: `outcome` says `done`, `failed` (with the
+/// error) or `not_attempted`.
+pub fn apply_json(
+    plan: &Plan,
+    outcome: impl Fn(&Change) -> (&'static str, Option<String>),
+    succeeded: bool,
+    realm: &str,
+    target: &str,
+) -> String {
     let results = plan
         .changes
         .iter()
         .filter(|c| c.operation.is_some())
         .map(|c| {
-            let (result, error) = result(c);
+            let (result, error) = outcome(c);
             ResultDocument {
                 record: &c.record,
                 action: c.action,
@@ -321,7 +316,7 @@ pub fn apply_json(plan: &Plan, report: &ApplyReport<'_>, realm: &str, target: &s
     let document = ApplyDocument {
         plan: plan_document(plan, realm, target),
         results,
-        succeeded: report.succeeded(),
+        succeeded,
     };
     serde_json::to_string_pretty(&document).expect("apply documents always serialise")
 }

@@ -11,8 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plan::Plan;
+use crate::reconcile::Scope;
 use crate::state::RealmState;
-use crate::target::Scope;
 
 /// Tells a saved plan from any other JSON (and from `plan --output json`, which is for
 /// reading, not for executing).

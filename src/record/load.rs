@@ -6,105 +6,29 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use miette::SourceSpan;
-use serde::de::DeserializeOwned;
-use serde_json::Value as Json;
 use time::Date;
 
+use super::document::parse_document;
+use super::loaded::{LoadedRecord, RecordSet};
 use super::model::RecordFile;
-use super::problem::{Anchor, Finding, Problem, RecordErrors, SourceFile, locate};
+use super::problem::{Finding, Problem, RecordErrors, SourceFile};
+use super::profile::AttributeProfile;
 use super::schema;
-use super::tree::{self, Node, Pos};
+use super::set_rules;
 use super::validate::{self, Context};
-use crate::commands::args::RecordArgs;
-use crate::profile::AttributeProfile;
 
-/// A record that passed the structural checks, with what is needed to point into its file.
-#[derive(Debug, Clone)]
-pub struct LoadedRecord {
-    /// The file stem, unique across the set; it names the record in ownership markers.
-    pub id: String,
-    pub path: PathBuf,
-    pub record: RecordFile,
-    pub source: SourceFile,
-    pub tree: Node,
+/// Which records to read, and the attribute profile to check them against.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Record files, or directories searched recursively for `*.yaml` / `*.yml`.
+    pub paths: Vec<PathBuf>,
+    /// An attribute profile file; `None` is the built-in profile.
+    pub attribute_profile: Option<PathBuf>,
 }
 
-impl LoadedRecord {
-    /// The realm named by `your_entity_id` (`…/realms/<realm>`).
-    pub fn realm(&self) -> Option<&str> {
-        validate::realm_of(&self.record.federation.technical.your_entity_id)
-    }
-
-    /// Where a field such as `federation.technical.partner_acs[0]` is written, if it is.
-    pub fn span_of(&self, field: &str) -> Option<SourceSpan> {
-        let written = self.tree.entry(field).is_some() || self.tree.get(field).is_some();
-        written.then(|| self.position(field).span)
-    }
-
-    /// Line and column of a field, or of the nearest enclosing field when it is not written.
-    pub fn position(&self, field: &str) -> Pos {
-        locate(&self.tree, field, Anchor::Value)
-    }
-
-    /// `file:line:column` of a field, for messages that mention another record.
-    pub fn reference(&self, field: &str) -> String {
-        let pos = self.position(field);
-        format!("{}:{}:{}", self.path.display(), pos.line, pos.column)
-    }
-
-    /// A diagnostic about a field of this record, e.g. from checks against partner metadata:
-    /// `record.problem(Finding::error("federation.technical.partner_acs", "…").with_help("…"))`.
-    pub fn problem(&self, finding: Finding) -> Problem {
-        self.source.place(Some(&self.tree), finding)
-    }
-}
-
-/// The records of one run, all valid, with the attribute profile they were checked against.
-#[derive(Debug, Clone)]
-pub struct RecordSet {
-    pub records: Vec<LoadedRecord>,
-    pub profile: AttributeProfile,
-    /// Non-fatal findings (e.g. an expired certificate date), for commands to show.
-    pub warnings: Vec<Problem>,
-    /// Some records of the set, not all of it: record files were named one by one (or
-    /// [`RecordSet::select`] picked some). Objects of other records are not this run's.
-    pub partial: bool,
-}
-
-impl RecordSet {
-    /// Keeps only the records named (file stems), for a run on some of the set; the whole set
-    /// was loaded and checked first, so rules across records still hold.
-    pub fn select(&mut self, names: &[String]) -> Result<(), String> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        let unknown: Vec<&str> = names
-            .iter()
-            .filter(|name| !self.records.iter().any(|r| &r.id == *name))
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
-            let known: Vec<&str> = self.records.iter().map(|r| r.id.as_str()).collect();
-            return Err(format!(
-                "no record named {} in the record set (records: {})",
-                unknown.join(", "),
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ));
-        }
-        self.records.retain(|r| names.contains(&r.id));
-        self.partial = true;
-        Ok(())
-    }
-}
-
-/// Loads and validates the records named by `args`; any error fails the whole set.
-pub fn load(args: &RecordArgs) -> Result<RecordSet, RecordErrors> {
-    check(args).into_set()
+/// Loads and validates the records `options` name; any error fails the whole set.
+pub fn load(options: &LoadOptions) -> Result<RecordSet, RecordErrors> {
+    check(options).into_set()
 }
 
 /// Everything one validation run found.
@@ -154,15 +78,15 @@ impl Validation {
     }
 }
 
-/// Reads and checks every record named by `args`, as of today (UTC).
-pub fn check(args: &RecordArgs) -> Validation {
-    check_as_of(args, time::OffsetDateTime::now_utc().date())
+/// Reads and checks every record `options` name, as of today (UTC).
+pub fn check(options: &LoadOptions) -> Validation {
+    check_as_of(options, time::OffsetDateTime::now_utc().date())
 }
 
 /// [`check`] with "today" given, for date warnings that do not depend on the clock.
-pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
+pub fn check_as_of(options: &LoadOptions, today: Date) -> Validation {
     let mut problems = Vec::new();
-    let profile = match &args.attribute_profile {
+    let profile = match &options.attribute_profile {
         None => Some(AttributeProfile::builtin()),
         Some(path) => AttributeProfile::load(path)
             .map_err(|errors| problems.extend(errors.problems))
@@ -172,14 +96,14 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
         profile: profile.as_ref(),
         today,
     };
-    let (files, missing) = discover(&args.paths);
+    let (files, missing) = discover(&options.paths);
     problems.extend(missing);
     let mut records = Vec::new();
     for (record, found) in read_records(&files, &context) {
         problems.extend(found);
         records.extend(record);
     }
-    let set_problems: Vec<Problem> = validate::check_set(&records)
+    let set_problems: Vec<Problem> = set_rules::check_set(&records)
         .into_iter()
         .map(|(i, finding)| records[i].problem(finding))
         .collect();
@@ -188,7 +112,7 @@ pub fn check_as_of(args: &RecordArgs, today: Date) -> Validation {
         records,
         profile,
         problems,
-        partial: args.paths.iter().any(|path| !path.is_dir()),
+        partial: options.paths.iter().any(|path| !path.is_dir()),
     };
     validation.add(set_problems);
     validation
@@ -241,7 +165,11 @@ pub fn check_text(
     let parsed = parse_document::<RecordFile>(&source.text, schema::record_schema());
     let mut findings = parsed.findings;
     if let Some(tree) = &parsed.tree {
-        findings.extend(validate::placeholders(tree));
+        // A placeholder is the one problem of its field: that `CHANGE-ME` is not a date or
+        // not a review frequency says nothing more, so each field to fill is listed once.
+        let placeholders = validate::placeholders(tree);
+        findings.retain(|f| !placeholders.iter().any(|p| p.field == f.field));
+        findings.extend(placeholders);
     }
     if let Some(record) = &parsed.value {
         let about_pruned = |f: &Finding| parsed.pruned.iter().any(|p| is_within(&f.field, p));
@@ -287,91 +215,6 @@ fn unreadable(path: &Path, error: &io::Error) -> Problem {
         _ => "check that the file exists and is readable",
     };
     Problem::about_path(path, format!("cannot read: {error}"), help)
-}
-
-/// A YAML document read against the schema of `T`.
-pub(crate) struct Parsed<T> {
-    /// The typed value: exact when the document has no structural problem, salvaged (fields
-    /// with problems left out) when it has some and the rest still makes a `T`.
-    pub value: Option<T>,
-    /// Fields left out of a salvaged value; later checks say nothing more about them.
-    pub pruned: Vec<String>,
-    /// The located tree, unless the YAML itself is broken.
-    pub tree: Option<Node>,
-    pub findings: Vec<Finding>,
-}
-
-/// Reads `text` into a located tree, reports every structural problem against `schema`, and
-/// deserializes `T` only from a document that has none.
-pub(crate) fn parse_document<T: DeserializeOwned>(text: &str, schema: &Json) -> Parsed<T> {
-    let tree = match tree::parse(text) {
-        Ok(tree) => tree,
-        Err(error) => {
-            let finding = Finding::error("", format!("invalid YAML: {}", error.message))
-                .with_help(
-                    "fix the YAML syntax here; nothing else in this file can be checked until then",
-                )
-                .at(Anchor::At(error.pos));
-            return Parsed {
-                value: None,
-                pruned: Vec::new(),
-                tree: None,
-                findings: vec![finding],
-            };
-        }
-    };
-    let mut findings = schema::check(schema, &tree);
-    if !findings.is_empty() {
-        let (value, pruned) = salvage(&tree, &findings);
-        return Parsed {
-            value,
-            pruned,
-            tree: Some(tree),
-            findings,
-        };
-    }
-    // The schema check and serde agree on everything they both see; this catches the rest.
-    let value = serde_saphyr::from_str_with_options::<T>(text, tree::yaml_options())
-        .map_err(|error| {
-            let error = tree::syntax_error(&error, text);
-            findings.push(Finding::error("", error.message).at(Anchor::At(error.pos)));
-        })
-        .ok();
-    Parsed {
-        value,
-        pruned: Vec::new(),
-        tree: Some(tree),
-        findings,
-    }
-}
-
-/// The value a document with structural problems still makes, read with misspelt keys
-/// renamed and the other fields with problems left out; and the fields that later checks
-/// must not report on again (left out, or renamed by guess).
-fn salvage<T: DeserializeOwned>(tree: &Node, findings: &[Finding]) -> (Option<T>, Vec<String>) {
-    let (renamed, removed): (Vec<&Finding>, Vec<&Finding>) =
-        findings.iter().partition(|f| f.rename.is_some());
-    let renames: Vec<(&str, &str)> = renamed
-        .iter()
-        .filter_map(|f| Some((f.field.as_str(), f.rename.as_deref()?)))
-        .collect();
-    let repaired = tree.repaired(
-        removed.iter().map(|f| f.field.as_str()),
-        renames.iter().copied(),
-    );
-    let value = serde_json::from_value(repaired.to_json()).ok();
-    let intended = renames
-        .iter()
-        .map(|(path, key)| match path.rsplit_once('.') {
-            Some((parent, _)) => format!("{parent}.{key}"),
-            None => (*key).to_owned(),
-        });
-    let untouchable = findings
-        .iter()
-        .map(|f| tree::list_field(&f.field).to_owned())
-        .chain(intended)
-        .collect();
-    (value, untouchable)
 }
 
 /// The record files under `paths` (files as given, directories searched recursively for
@@ -435,8 +278,8 @@ fn is_record_file(path: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn args(paths: &[&Path]) -> RecordArgs {
-        RecordArgs {
+    fn args(paths: &[&Path]) -> LoadOptions {
+        LoadOptions {
             paths: paths.iter().map(|p| p.to_path_buf()).collect(),
             attribute_profile: None,
         }

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::attribute::AttributeDefinition;
+
 /// A whole record file: one federation with one partner, under a top-level `federation:` key
 /// (`fedctl new saml|oidc --partner NAME` writes a scaffold to fill in).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -253,7 +255,7 @@ impl ReviewFrequency {
 #[serde(untagged)]
 pub enum SharedAttribute {
     Named(String),
-    Custom(crate::profile::AttributeDefinition),
+    Custom(AttributeDefinition),
 }
 
 /// Who to contact about the federation (e-mail addresses, `mailto:` allowed).
@@ -324,4 +326,10 @@ impl JsonSchema for IsoDate {
             "description": "A calendar date, YYYY-MM-DD"
         })
     }
+}
+
+/// Whether a metadata location (`partner_metadata`) is written as a URL; anything else is a
+/// file path relative to the record.
+pub fn written_as_url(location: &str) -> bool {
+    location.contains("://")
 }

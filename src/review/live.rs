@@ -16,11 +16,11 @@ use serde_json::{Map, Value, json};
 use super::collect::{self, CollectError};
 use super::model::{Directory, RoleRef, Scope};
 use super::narrow::{self, Found, Queries};
-use crate::keycloak::admin::by_parts::group_tree;
 use crate::keycloak::admin::client::{AdminClient, Request};
 use crate::keycloak::admin::error::ApiError;
 use crate::keycloak::admin::ids::Ids;
-use crate::keycloak::admin::observe::find_user;
+use crate::keycloak::admin::read::by_parts::group_tree;
+use crate::keycloak::admin::read::find_user;
 
 /// Lists requested at once; the client's own limit decides how many are in flight.
 const PARALLEL: usize = 64;

@@ -10,8 +10,8 @@ use url::Url;
 
 use super::connection::Credentials;
 use super::error::ApiError;
-use super::retry::{self, Attempt, Replay, RetryPolicy};
 use super::secret::Secret;
+use crate::http::retry::{self, Attempt, Replay, RetryPolicy};
 use crate::http::{self, BodyError};
 
 /// A token response is a few kilobytes (a JWT with the admin's roles); past this it is not one.

@@ -16,8 +16,8 @@ use url::Url;
 use super::auth::TokenSource;
 use super::connection::{Connection, join};
 use super::error::{ApiError, error_message};
-use super::retry::{self, Attempt, Replay, RetryPolicy};
 use super::secret::Secret;
+use crate::http::retry::{self, Attempt, Replay, RetryPolicy};
 use crate::http::{self, BodyError};
 use crate::target::TargetError;
 

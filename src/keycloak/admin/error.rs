@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::retry::{self, Attempt};
+use crate::http::retry::{self, Attempt};
+use crate::http::transport_reason;
 use crate::target::TargetError;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -90,25 +91,6 @@ impl ApiError {
             .and_then(|v| v.to_str().ok())
             .and_then(retry::parse_retry_after)
     }
-}
-
-/// What went wrong, with the chain of causes (the useful part is usually the last).
-pub fn transport_reason(error: &reqwest::Error) -> String {
-    let mut reason = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else {
-        "the connection failed"
-    }
-    .to_owned();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    reason
 }
 
 /// The message of a Keycloak error body: `errorMessage` (ErrorRepresentation) or

@@ -5,7 +5,9 @@ use std::path::Path;
 use time::macros::date;
 
 use super::*;
+use crate::record::loaded::LoadedRecord;
 use crate::record::problem::{Severity, SourceFile};
+use crate::record::set_rules::check_set;
 use crate::record::tree;
 
 const SAML_OUT: &str = r#"

@@ -1,5 +1,5 @@
 //! Executing a plan against a target: step by step (phase, then group depth: see
-//! [`Operation::sort_key`]), the operations of one step concurrently (they are independent),
+//! [`crate::reconcile::Operation::sort_key`]), the operations of one step concurrently (they are independent),
 //! stopping after the first step with a failure so nothing is built on top of a missing
 //! object. Once Keycloak is unreachable no further operation is started. The report says what
 //! was done, what failed and what was not attempted; rerunning plan/apply converges.
@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::plan::{Change, Plan};
+use crate::printable::printable;
+use crate::reconcile::{Change, Plan};
 use crate::target::{Target, TargetError};
 
 #[derive(Debug, Default)]
@@ -21,6 +22,19 @@ pub struct ApplyReport<'p> {
 impl ApplyReport<'_> {
     pub fn succeeded(&self) -> bool {
         self.failed.is_empty() && self.not_attempted.is_empty()
+    }
+
+    /// What happened to `change`: `done`, `failed` (with the error, escaped for printing) or
+    /// `not_attempted`.
+    pub fn outcome(&self, change: &Change) -> (&'static str, Option<String>) {
+        let same = |c: &&Change| std::ptr::eq(*c, change);
+        if self.done.iter().any(same) {
+            ("done", None)
+        } else if let Some((_, error)) = self.failed.iter().find(|(c, _)| same(c)) {
+            ("failed", Some(printable(&error.to_string()).into_owned()))
+        } else {
+            ("not_attempted", None)
+        }
     }
 }
 

@@ -1,7 +1,12 @@
 //! Reading the realm: one partial export (clients with mappers, roles, nested groups with
 //! their client roles, every authentication flow and authenticator config) converted by the
 //! same code as a realm file, plus one lookup per pilot user. When the credentials may not
-//! export, the same document is assembled from list endpoints ([`super::by_parts`]).
+//! export, the same document is assembled from list endpoints ([`by_parts`]).
+
+pub mod by_parts;
+pub mod lookup;
+
+pub use self::lookup::{find_user, group_children};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -9,21 +14,21 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::by_parts;
-use super::client::{AdminClient, Request};
-use super::error::ApiError;
-use super::flows;
-use super::ids::Ids;
+use crate::keycloak::admin::client::{AdminClient, Request};
+use crate::keycloak::admin::error::ApiError;
+use crate::keycloak::admin::flow_template;
+use crate::keycloak::admin::ids::Ids;
 use crate::keycloak::realm_json as rj;
+use crate::reconcile::Scope;
 use crate::state::{Flow, RealmState, User};
-use crate::target::{Scope, TargetError};
+use crate::target::TargetError;
 
 pub struct Observed {
     pub state: RealmState,
     pub ids: Ids,
     /// Enforcement-flow templates: infrastructure, not any record's, so not in `state`.
     pub templates: HashMap<String, Flow>,
-    /// Flow copies an interrupted run did not finish ([`flows::is_unfinished_copy`]): not in
+    /// Flow copies an interrupted run did not finish ([`flow_template::is_unfinished_copy`]): not in
     /// `state` either, so the record's flow is planned as a create, which redoes them.
     pub unfinished_copies: HashSet<String>,
 }
@@ -40,8 +45,8 @@ pub async fn observe(
     let ids = Ids::from_export(&document);
     let mut state = rj::observe(&document);
     drop(document);
-    let templates = take_flows(&mut state, |alias, _| flows::is_template(alias));
-    let unfinished_copies = take_flows(&mut state, flows::is_unfinished_copy)
+    let templates = take_flows(&mut state, |alias, _| flow_template::is_template(alias));
+    let unfinished_copies = take_flows(&mut state, flow_template::is_unfinished_copy)
         .into_keys()
         .collect();
     let users: Vec<(String, String, User)> = stream::iter(&scope.usernames)
@@ -51,6 +56,7 @@ pub async fn observe(
         .try_collect()
         .await?;
     count_members(client, &ids, scope, &mut state).await?;
+    add_role_holders(client, &ids, scope, &mut state).await?;
     let mut observed = Observed {
         state,
         ids,
@@ -117,6 +123,52 @@ async fn count_members(
     Ok(())
 }
 
+/// The users granted the scope's client roles directly (Keycloak lists direct holders
+/// only), one list per role, each with the role among their client roles.
+async fn add_role_holders(
+    client: &AdminClient,
+    ids: &Ids,
+    scope: &Scope,
+    state: &mut RealmState,
+) -> Result<(), TargetError> {
+    let wanted: Vec<(&String, &String, &str)> = (scope.role_holders.iter())
+        .filter_map(|(client_id, role)| {
+            Some((client_id, role, ids.clients.get(client_id)?.uuid.as_str()))
+        })
+        .collect();
+    let lists: Vec<(&String, &String, Vec<Value>)> = stream::iter(wanted)
+        .map(|(client_id, role, uuid)| async move {
+            let query = [("briefRepresentation", "true")];
+            let users = client
+                .list(&["clients", uuid, "roles", role, "users"], &query)
+                .await?;
+            Ok::<_, ApiError>((client_id, role, users))
+        })
+        .buffer_unordered(USER_LOOKUPS)
+        .try_collect()
+        .await?;
+    for (client_id, role, users) in lists {
+        for user in users {
+            let Some(username) = user["username"].as_str() else {
+                continue;
+            };
+            let holder = state
+                .users
+                .entry(username.to_owned())
+                .or_insert_with(|| User {
+                    enabled: user["enabled"].as_bool().unwrap_or(true),
+                    ..User::default()
+                });
+            holder
+                .client_roles
+                .entry(client_id.clone())
+                .or_default()
+                .insert(role.clone());
+        }
+    }
+    Ok(())
+}
+
 /// The server root, for messages: the realm's public URL without `/realms/{realm}`.
 fn server(client: &AdminClient) -> String {
     let mut url = client.public_url(&[]);
@@ -141,26 +193,6 @@ fn take_flows(
         .into_iter()
         .filter_map(|alias| state.flows.remove_entry(&alias))
         .collect()
-}
-
-/// The user by exact username (Keycloak stores usernames lower-case).
-pub async fn find_user(client: &AdminClient, username: &str) -> Result<Option<Value>, ApiError> {
-    let query = [
-        ("username", username),
-        ("exact", "true"),
-        ("briefRepresentation", "true"),
-    ];
-    let found = client.get(&["users"], &query).await?;
-    Ok(found.as_array().and_then(|users| {
-        users
-            .iter()
-            .find(|u| {
-                u["username"]
-                    .as_str()
-                    .is_some_and(|name| name.eq_ignore_ascii_case(username))
-            })
-            .cloned()
-    }))
 }
 
 /// A pilot user and the client roles granted to them directly.
@@ -201,24 +233,4 @@ async fn observe_user(
             client_roles,
         },
     )))
-}
-
-/// The direct children of a group. Keycloak 23+ marks its group representations with
-/// `subGroupCount` and serves children from a paged endpoint; 22 and older inline the whole
-/// subtree in `GET /groups/{id}` (search results inline only the matching part).
-pub async fn group_children(client: &AdminClient, group: &Value) -> Result<Vec<Value>, ApiError> {
-    let Some(id) = group["id"].as_str() else {
-        return Ok(Vec::new());
-    };
-    match group.get("subGroupCount").and_then(Value::as_u64) {
-        Some(0) => Ok(Vec::new()),
-        Some(_) => {
-            let query = [("briefRepresentation", "false")];
-            client.list(&["groups", id, "children"], &query).await
-        }
-        None => {
-            let full = client.get(&["groups", id], &[]).await?;
-            Ok(full["subGroups"].as_array().cloned().unwrap_or_default())
-        }
-    }
 }

@@ -6,12 +6,12 @@
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value, json};
 
-use super::client::AdminClient;
-use super::error::ApiError;
-use super::flows;
-use super::observe::group_children;
+use super::lookup::group_children;
+use crate::keycloak::admin::client::AdminClient;
+use crate::keycloak::admin::error::ApiError;
+use crate::keycloak::admin::flow_template;
+use crate::reconcile::Scope;
 use crate::state::{Flow, OWNER_ATTRIBUTE};
-use crate::target::Scope;
 
 /// Per-object reads in flight at once (the client's own limit still applies).
 const PARALLEL: usize = 16;
@@ -108,7 +108,7 @@ fn compared(flow: &Value, scope: &Scope) -> bool {
     }
     .owner()
     .is_some();
-    marked || scope.flow_aliases.contains(alias) || flows::is_template(alias)
+    marked || scope.flow_aliases.contains(alias) || flow_template::is_template(alias)
 }
 
 /// A top-level flow and its sub-flows in export form, from the flattened execution list.

@@ -7,15 +7,14 @@
 //! records and metadata files are still checked, and the run is UNKNOWN at worst. Messages come
 //! from [`TargetError`], which carries no secret.
 
-use crate::certs::model::{Inventory, SourceStatus};
-use crate::certs::sources::RecordRef;
-use crate::certs::sources::realm::{self, RealmError, RealmSnapshot};
-use crate::commands::args::TargetArgs;
-use crate::commands::pipeline::block_on;
+use super::model::{Inventory, SourceStatus};
+use super::sources::RecordRef;
+use super::sources::realm::{self, RealmError, RealmSnapshot};
 use crate::config::{self, LiveTarget};
 use crate::keycloak::admin::Connection;
 use crate::keycloak::admin::client::AdminClient;
-use crate::target::{self, TargetError};
+use crate::runtime::block_on;
+use crate::target::{self, TargetChoice, TargetError};
 
 /// The source name in reports and in `fedctl_cert_source_up`.
 const SOURCE: &str = "admin-api";
@@ -39,7 +38,7 @@ impl AdminApi {
     /// realm asked for or else the records' realm. Errors are the invocation's (a bad URL, an
     /// unknown named target, no realm at all) and stop the check.
     pub(super) fn named(
-        args: &TargetArgs,
+        args: &TargetChoice,
         records_realm: Option<&str>,
     ) -> Result<Option<AdminApi>, TargetError> {
         let Some(target) = config::live_target(args, &environment)? else {
@@ -61,7 +60,7 @@ impl AdminApi {
                 ..Inventory::default()
             },
             // Each error's message already holds its cause: no chain, no repeated text.
-            Err(e) => super::source_down(SOURCE, location, e),
+            Err(e) => Inventory::source_down(SOURCE, location, e),
         }
     }
 

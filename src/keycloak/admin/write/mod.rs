@@ -5,21 +5,24 @@
 //! is idempotent so a rerun after a failure converges: deleting something gone succeeds,
 //! and a create answered 409 after a retried attempt is taken as the earlier attempt's work.
 
+mod flows;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
 
-use super::client::AdminClient;
-use super::connection::Connection;
-use super::error::ApiError;
-use super::flows::Template;
-use super::ids::{ClientIds, Ids, repeated_fields};
-use super::observe;
+use crate::keycloak::admin::client::AdminClient;
+use crate::keycloak::admin::connection::Connection;
+use crate::keycloak::admin::error::ApiError;
+use crate::keycloak::admin::flow_template::Template;
+use crate::keycloak::admin::ids::{ClientIds, Ids, repeated_fields};
+use crate::keycloak::admin::read as observe;
 use crate::keycloak::realm_json as rj;
 use crate::reconcile::Operation;
+use crate::reconcile::Scope;
 use crate::state::{ATTRIBUTES_PREFIX, Fields, Flow, Mapper, RealmState, group_name, group_parent};
-use crate::target::{Scope, Target, TargetError};
+use crate::target::{Target, TargetError};
 
 /// Held while one role's representation is read, edited and written back.
 type RoleLock = Arc<tokio::sync::Mutex<()>>;

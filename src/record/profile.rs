@@ -8,9 +8,10 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::record::SharedAttribute;
-use crate::record::load::parse_document;
-use crate::record::problem::{Finding, Problem, RecordErrors, SourceFile};
+use super::attribute::AttributeDefinition;
+use super::document::parse_document;
+use super::model::SharedAttribute;
+use super::problem::{Finding, Problem, RecordErrors, SourceFile};
 
 /// A whole profile file: attribute name → definition, under a top-level `attributes:` key
 /// (see templates/attributes.yaml).
@@ -20,86 +21,9 @@ pub struct AttributeProfile {
     pub attributes: BTreeMap<String, AttributeDefinition>,
 }
 
-/// How one attribute is read from the user and released to the partner.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttributeDefinition {
-    /// Name used in records (`attributes_shared`) and as the protocol mapper's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Where the value comes from in Keycloak.
-    pub source: AttributeSource,
-    /// How the attribute is released in SAML assertions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub saml: Option<SamlRelease>,
-    /// How the attribute is released as an OIDC claim.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub oidc: Option<OidcRelease>,
-}
-
-/// The Keycloak side of an attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum AttributeSource {
-    /// A built-in user property: `username`, `email`, `firstName`, `lastName`, `id`.
-    Property(String),
-    /// A custom user attribute (e.g. `department`, `displayName`).
-    Attribute(String),
-    /// The user's group memberships.
-    Groups,
-    /// The user's roles.
-    Roles,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SamlRelease {
-    /// SAML attribute `Name`.
-    pub name: String,
-    /// SAML attribute `FriendlyName`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
-    /// SAML attribute `NameFormat`: basic (default), uri or unspecified.
-    #[serde(default)]
-    pub name_format: SamlNameFormat,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SamlNameFormat {
-    #[default]
-    Basic,
-    Uri,
-    Unspecified,
-}
-
-impl SamlNameFormat {
-    /// The value of the mapper's `attribute.nameformat` config key.
-    pub fn keycloak_value(self) -> &'static str {
-        match self {
-            SamlNameFormat::Basic => "Basic",
-            SamlNameFormat::Uri => "URI Reference",
-            SamlNameFormat::Unspecified => "Unspecified",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OidcRelease {
-    /// Claim name in tokens.
-    pub claim: String,
-    /// `String` (default), `long`, `int`, `boolean` or `JSON`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub json_type: Option<String>,
-    /// The claim is a list (groups, roles).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub multivalued: bool,
-}
-
 /// The built-in profile: plain attribute names (`email`, `given_name`, …), Basic name format,
 /// as partner-integration runbooks configure them.
-const BUILTIN: &str = include_str!("../templates/attributes.yaml");
+const BUILTIN: &str = include_str!("../../templates/attributes.yaml");
 
 /// A shared attribute with the name its mapper gets and how it is released.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,7 +35,7 @@ pub struct ResolvedAttribute<'a> {
 impl AttributeProfile {
     /// The profile built into the binary (`templates/attributes.yaml`).
     pub fn builtin() -> AttributeProfile {
-        serde_saphyr::from_str_with_options(BUILTIN, crate::record::tree::yaml_options())
+        serde_saphyr::from_str_with_options(BUILTIN, super::tree::yaml_options())
             .expect("templates/attributes.yaml is checked by the tests")
     }
 
@@ -125,7 +49,7 @@ impl AttributeProfile {
             )],
         })?;
         let source = SourceFile::new(path, text);
-        let schema = crate::record::schema::schema_of::<AttributeProfile>();
+        let schema = super::schema::schema_of::<AttributeProfile>();
         let parsed = parse_document::<AttributeProfile>(&source.text, &schema);
         let mut findings = parsed.findings;
         findings.extend(parsed.value.iter().flat_map(AttributeProfile::check));
@@ -174,6 +98,7 @@ impl AttributeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::attribute::{AttributeSource, OidcRelease, SamlNameFormat};
     use std::fs;
 
     const OID_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/attributes-oid.yaml");

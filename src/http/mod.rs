@@ -1,7 +1,10 @@
 //! The TLS and transport rules every HTTP request of fedctl follows, whether it goes to the
 //! Keycloak admin API or fetches a partner's metadata: certificate verification always on
 //! (extra CAs may be added, never removed), plain http only to this machine unless the user
-//! explicitly allows it, connect and whole-request timeouts.
+//! explicitly allows it, connect and whole-request timeouts; bodies read with a size cap;
+//! transport failures described the same way; and when to retry ([`retry`]).
+
+pub mod retry;
 
 use std::path::Path;
 use std::time::Duration;
@@ -106,6 +109,25 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupErr
         return Err(bad("no PEM certificate in it".into()));
     }
     Ok(certs)
+}
+
+/// What went wrong, with the chain of causes (the useful part is usually the last).
+pub fn transport_reason(error: &reqwest::Error) -> String {
+    let mut reason = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "the connection failed"
+    }
+    .to_owned();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    reason
 }
 
 #[cfg(test)]

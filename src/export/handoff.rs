@@ -9,7 +9,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::desired;
-use crate::profile::{AttributeProfile, SamlNameFormat};
+use crate::record::attribute::SamlNameFormat;
+use crate::record::profile::AttributeProfile;
 use crate::record::{ClientAuth, ClientType, Federation, NameIdFormat, Pkce, Protocol};
 use crate::saml::{Endpoint, Entity};
 
@@ -434,7 +435,7 @@ mod tests {
     use crate::record::RecordFile;
 
     fn profile() -> AttributeProfile {
-        serde_saphyr::from_str(include_str!("../../../templates/attributes.yaml")).unwrap()
+        serde_saphyr::from_str(include_str!("../../templates/attributes.yaml")).unwrap()
     }
 
     fn federation(yaml: &str) -> Federation {
