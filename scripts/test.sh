@@ -2,7 +2,8 @@
 # Runs fedctl's whole test suite on a fresh machine: installs the external tools some tests
 # drive (xmllint + OASIS schemas for metadata validation, xmlsec1 for XML signatures,
 # promtool for Prometheus output), then runs every test of the workspace, and the
-# real-Keycloak tier against each Keycloak version below (docs/real-keycloak.md).
+# real-Keycloak tier against each Keycloak version below (docs/real-keycloak.md), including
+# kc-sim's conformance tests against each real version (a difference fails the run in CI).
 #
 # Real Keycloak: VERSION=JAVA_HOME pairs (an empty JAVA_HOME: `java` on PATH). With CI=true a
 # version that cannot be fetched or started fails the run; elsewhere the tier is skipped, loudly.
