@@ -14,3 +14,5 @@ mod import_support;
 mod realm_files;
 #[path = "real_keycloak/server.rs"]
 mod server;
+#[path = "real_keycloak/verify.rs"]
+mod verify;
