@@ -35,17 +35,11 @@ async fn password_grant_issues_a_signed_jwt_for_the_realm_key() {
     );
 }
 
-#[tokio::test]
-async fn token_response_shape_and_errors() {
-    token_response_shape_and_errors_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn token_response_shape_and_errors_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        token_response_shape_and_errors_on(kc).await;
-    }
-}
+on_both_releases!(
+    token_response_shape_and_errors,
+    token_response_shape_and_errors_on_26_4,
+    token_response_shape_and_errors_on
+);
 
 async fn token_response_shape_and_errors_on(kc: Kc) {
     let ok = kc
@@ -239,34 +233,18 @@ async fn other_realm_tokens_are_forbidden_master_tokens_are_not() {
     );
 }
 
-#[tokio::test]
-async fn service_account_roles_are_honoured() {
-    service_account_roles_are_honoured_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn service_account_roles_are_honoured_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        service_account_roles_are_honoured_on(kc).await;
-    }
-}
+on_both_releases!(
+    service_account_roles_are_honoured,
+    service_account_roles_are_honoured_on_26_4,
+    service_account_roles_are_honoured_on
+);
 
 async fn service_account_roles_are_honoured_on(kc: Kc) {
     kc.realm("r").await;
     let reader = kc
         .add_service_account_client("r", "reader", "pw", &["view-clients"])
         .await;
-    let t = kc
-        .token_request(
-            "r",
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", "reader"),
-                ("client_secret", "pw"),
-            ],
-        )
-        .await;
-    let token = t.body["access_token"].as_str().unwrap().to_string();
+    let token = reader_token(&kc).await;
     assert_eq!(
         kc.call_as(&token, Method::GET, "/r/clients", None)
             .await
@@ -310,18 +288,18 @@ async fn service_account_roles_are_honoured_on(kc: Kc) {
         return;
     }
     assert_eq!(create(token).await, 403);
-    let t = kc
-        .token_request(
-            "r",
-            &[
-                ("grant_type", "client_credentials"),
-                ("client_id", "reader"),
-                ("client_secret", "pw"),
-            ],
-        )
-        .await;
-    let fresh = t.body["access_token"].as_str().unwrap().to_string();
-    assert_eq!(create(fresh).await, 201);
+    assert_eq!(create(reader_token(kc).await).await, 201);
+}
+
+/// A client-credentials token of the `reader` service account in realm `r`.
+async fn reader_token(kc: &Kc) -> String {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "reader"),
+        ("client_secret", "pw"),
+    ];
+    let t = kc.token_request("r", &form).await;
+    t.body["access_token"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]

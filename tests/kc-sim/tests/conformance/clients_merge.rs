@@ -325,17 +325,11 @@ async fn create_without_client_type_makes_a_public_client() {
     assert!(c["secret"].is_string());
 }
 
-#[tokio::test]
-async fn saml_defaults_and_client_listing() {
-    saml_defaults_and_client_listing_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn saml_defaults_and_client_listing_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        saml_defaults_and_client_listing_on(kc).await;
-    }
-}
+on_both_releases!(
+    saml_defaults_and_client_listing,
+    saml_defaults_and_client_listing_on_26_4,
+    saml_defaults_and_client_listing_on
+);
 
 async fn saml_defaults_and_client_listing_on(kc: Kc) {
     kc.post(

@@ -7,6 +7,25 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+/// Two tests of one check `async fn(Kc)`: on the default target (a Keycloak 26.7 simulator
+/// or the real server), and on Keycloak 26.4 (a 26.4 simulator, or the real server when it
+/// is 26.4; skipped otherwise).
+macro_rules! on_both_releases {
+    ($name:ident, $name_26_4:ident, $check:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            $check(Kc::start().await).await;
+        }
+
+        #[tokio::test]
+        async fn $name_26_4() {
+            if let Some(kc) = Kc::release_26(4).await {
+                $check(kc).await;
+            }
+        }
+    };
+}
+
 pub struct Res {
     pub status: u16,
     pub body: Value,

@@ -8,17 +8,11 @@ fn idp() -> serde_json::Value {
         "config": { "clientId": "kc", "clientSecret": "top", "authorizationUrl": "https://idp.example/auth", "tokenUrl": "https://idp.example/token", "empty": "" } })
 }
 
-#[tokio::test]
-async fn crud_masks_secrets_and_put_replaces() {
-    crud_masks_secrets_and_put_replaces_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn crud_masks_secrets_and_put_replaces_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        crud_masks_secrets_and_put_replaces_on(kc).await;
-    }
-}
+on_both_releases!(
+    crud_masks_secrets_and_put_replaces,
+    crud_masks_secrets_and_put_replaces_on_26_4,
+    crud_masks_secrets_and_put_replaces_on
+);
 
 /// 26.7 leaves the representation's flags out unless set; 26.4 writes them as `false`.
 async fn crud_masks_secrets_and_put_replaces_on(kc: Kc) {
@@ -168,17 +162,11 @@ async fn mappers_crud() {
     );
 }
 
-#[tokio::test]
-async fn import_config_from_own_descriptor_and_file() {
-    import_config_from_own_descriptor_and_file_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn import_config_from_own_descriptor_and_file_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        import_config_from_own_descriptor_and_file_on(kc).await;
-    }
-}
+on_both_releases!(
+    import_config_from_own_descriptor_and_file,
+    import_config_from_own_descriptor_and_file_on_26_4,
+    import_config_from_own_descriptor_and_file_on
+);
 
 async fn import_config_from_own_descriptor_and_file_on(kc: Kc) {
     let url = kc.url("/realms/master/protocol/saml/descriptor");

@@ -34,17 +34,7 @@ async fn export_masks_secrets_and_nests_groups() {
     assert!(bare.get("clients").is_none() && bare.get("groups").is_none());
 }
 
-#[tokio::test]
-async fn import_policies() {
-    import_policies_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn import_policies_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        import_policies_on(kc).await;
-    }
-}
+on_both_releases!(import_policies, import_policies_on_26_4, import_policies_on);
 
 async fn import_policies_on(kc: Kc) {
     kc.client("master", "app").await;

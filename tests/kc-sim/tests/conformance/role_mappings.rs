@@ -227,17 +227,11 @@ async fn realm_roles_and_composites_on_create() {
     assert!(names.contains(&"base") && names.contains(&default_roles.as_str()));
 }
 
-#[tokio::test]
-async fn composites_are_brief_searched_paged_and_split_by_container() {
-    composites_are_brief_searched_paged_and_split_by_container_on(Kc::start().await).await;
-}
-
-#[tokio::test]
-async fn composites_are_brief_searched_paged_and_split_by_container_on_26_4() {
-    if let Some(kc) = Kc::release_26(4).await {
-        composites_are_brief_searched_paged_and_split_by_container_on(kc).await;
-    }
-}
+on_both_releases!(
+    composites_are_brief_searched_paged_and_split_by_container,
+    composites_are_brief_searched_paged_and_split_by_container_on_26_4,
+    composites_are_brief_searched_paged_and_split_by_container_on
+);
 
 async fn composites_are_brief_searched_paged_and_split_by_container_on(kc: Kc) {
     for name in ["parent", "kid1", "kid2"] {
