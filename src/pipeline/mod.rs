@@ -12,7 +12,8 @@ use std::time::Duration;
 use miette::Diagnostic;
 
 pub use self::open::{AnyTarget, open_target, records_realm};
-use crate::desired::{self, Desired, RecordRef};
+use crate::desired::{self, Desired, InboundSources, RecordRef};
+use crate::metadata_source::inbound::{self, InboundSourceError};
 use crate::metadata_source::{self, FetchOptions, PartnerMetadataError};
 use crate::reconcile::Scope;
 use crate::reconcile::{self, DiffOptions, Plan};
@@ -63,6 +64,10 @@ pub enum PrepareError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     PartnerMetadata(#[from] Box<PartnerMetadataError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InboundSource(#[from] Box<InboundSourceError>),
 
     /// `--record NAME` names no record of the set.
     #[error("{0}")]
@@ -125,17 +130,32 @@ pub fn prepare(
             now: time::OffsetDateTime::now_utc(),
         },
     )?;
+    let (mut idps, idp_findings) = metadata_source::resolve_inbound(
+        &set.records,
+        &documents,
+        metadata_source::Options {
+            allow_expired: options.allow_expired_metadata,
+            now: time::OffsetDateTime::now_utc(),
+        },
+    )?;
     drop(documents);
-    let desired = desired::compile_with_metadata(
+    idps.extend(inbound::signing_certificates(&set.records)?);
+    let sources = InboundSources {
+        saml: idps,
+        oidc: block_on(inbound::discover(&set.records, &fetch))?,
+        secrets: crate::config::inbound_secrets(&|name| std::env::var(name).ok())?,
+    };
+    let desired = desired::compile_all(
         set.records.iter().map(|r| RecordRef {
             id: &r.id,
             federation: &r.record.federation,
         }),
         &set.profile,
         &metadata.settings,
+        &sources,
     );
     set.warnings.iter().for_each(|w| notice(Notice::Record(w)));
-    for (record, finding) in &metadata.findings {
+    for (record, finding) in metadata.findings.iter().chain(&idp_findings) {
         notice(Notice::PartnerMetadata { record, finding });
     }
     for (record, note) in &desired.notes {
