@@ -358,3 +358,188 @@ fn set_config(fields: &mut Fields, key: &str, value: &str) {
     };
     fields.insert(config_path(key), value);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::{PartnerMetadata, compile_all};
+    use crate::record::attribute::{OidcRelease, SamlRelease};
+    use crate::record::{Federation, RecordFile};
+
+    fn profile() -> AttributeProfile {
+        AttributeProfile {
+            attributes: BTreeMap::from([(
+                "email".into(),
+                AttributeDefinition {
+                    name: None,
+                    source: AttributeSource::Property("email".into()),
+                    saml: Some(SamlRelease {
+                        name: "urn:oid:0.9.2342.19200300.100.1.3".into(),
+                        friendly_name: Some("mail".into()),
+                        name_format: SamlNameFormat::Uri,
+                    }),
+                    oidc: Some(OidcRelease {
+                        claim: "email".into(),
+                        json_type: None,
+                        multivalued: false,
+                    }),
+                },
+            )]),
+        }
+    }
+
+    fn record(protocol: &str, technical: &str) -> Federation {
+        let yaml = format!(
+            "federation:\n  partner: Uni\n  type: {protocol}\n  direction: partner-idp-to-your-sp\n  \
+             technical:\n    your_entity_id: \"https://idp.example.org/realms/r\"\n{technical}  \
+             access_control: {{ group: uni-users, approver: a, review_frequency: annual }}\n  \
+             attributes_shared: [email]\n"
+        );
+        serde_saphyr::from_str::<RecordFile>(&yaml)
+            .unwrap()
+            .federation
+    }
+
+    fn idp(certificates: &[&str]) -> IdpSettings {
+        IdpSettings {
+            entity_id: "https://idp.uni.example.edu/md".into(),
+            sso_url: Some("https://idp.uni.example.edu/sso-from-metadata".into()),
+            sso_post: false,
+            slo_url: None,
+            slo_post: false,
+            signing_certificates: certificates.iter().map(|c| (*c).to_owned()).collect(),
+            want_authn_requests_signed: true,
+            name_id_format: None,
+        }
+    }
+
+    fn compile_one(federation: &Federation, sources: &InboundSources) -> crate::desired::Desired {
+        let record = RecordRef {
+            id: "uni",
+            federation,
+        };
+        compile_all([record], &profile(), &PartnerMetadata::new(), sources)
+    }
+
+    fn config<'a>(idp: &'a IdentityProvider, key: &str) -> Option<&'a str> {
+        idp.fields.get(&config_path(key)).and_then(Value::as_str)
+    }
+
+    #[test]
+    fn saml_from_fields_trusts_every_partner_certificate_and_the_record_wins() {
+        let federation = record(
+            "saml",
+            "    partner_entity_id: \"https://idp.uni.example.edu/idp\"\n    \
+             partner_sso: \"https://idp.uni.example.edu/sso\"\n    idp_alias: uni-idp\n",
+        );
+        let sources = InboundSources {
+            saml: BTreeMap::from([("uni".into(), idp(&["OLD", "NEW"]))]),
+            ..InboundSources::default()
+        };
+        let desired = compile_one(&federation, &sources);
+        assert_eq!(desired.skipped, vec![]);
+        let idp = &desired.state.identity_providers["uni-idp"];
+        assert_eq!(idp.owner(), Some("uni"));
+        assert_eq!(idp.fields["providerId"], json!("saml"));
+        assert_eq!(
+            config(idp, "idpEntityId"),
+            Some("https://idp.uni.example.edu/idp")
+        );
+        assert_eq!(
+            config(idp, "singleSignOnServiceUrl"),
+            Some("https://idp.uni.example.edu/sso")
+        );
+        assert_eq!(config(idp, "signingCertificate"), Some("OLD,NEW"));
+        assert_eq!(config(idp, "validateSignature"), Some("true"));
+        assert_eq!(config(idp, "wantAuthnRequestsSigned"), Some("true"));
+        assert_eq!(config(idp, "nameIDPolicyFormat"), Some(PERSISTENT));
+        assert_eq!(idp.fields["trustEmail"], json!(true));
+        assert_eq!(idp.fields["linkOnly"], json!(false));
+        let email = &idp.mappers["email"];
+        assert_eq!(email.mapper_type, "saml-user-attribute-idp-mapper");
+        assert_eq!(
+            email.config["attribute.name"],
+            "urn:oid:0.9.2342.19200300.100.1.3"
+        );
+        assert_eq!(
+            email.config["attribute.name.format"],
+            "ATTRIBUTE_FORMAT_URI"
+        );
+        assert_eq!(email.config["user.attribute"], "email");
+        assert_eq!(idp.mappers[GROUP_MAPPER].config["group"], "/uni-users");
+        assert_eq!(config(idp, IDP_MAPPERS_KEY), Some("access-group,email"));
+        assert_eq!(
+            desired.state.groups["/uni-users"].owners(),
+            ["uni".to_owned()].into()
+        );
+    }
+
+    #[test]
+    fn saml_without_a_certificate_or_with_transient_ids_is_not_compiled() {
+        let federation = record(
+            "saml",
+            "    partner_entity_id: \"https://idp.uni.example.edu/idp\"\n    \
+             partner_sso: \"https://idp.uni.example.edu/sso\"\n",
+        );
+        let desired = compile_one(&federation, &InboundSources::default());
+        assert!(desired.state.identity_providers.is_empty());
+        assert!(desired.skipped[0].1.contains("unsigned assertions"));
+
+        let transient = record(
+            "saml",
+            "    partner_metadata: md.xml\n    name_id_format: transient\n",
+        );
+        let sources = InboundSources {
+            saml: BTreeMap::from([("uni".into(), idp(&["K"]))]),
+            ..InboundSources::default()
+        };
+        let desired = compile_one(&transient, &sources);
+        assert!(desired.skipped[0].1.contains("transient"));
+    }
+
+    #[test]
+    fn oidc_takes_the_discovery_document_and_only_the_secrets_source() {
+        let federation = record(
+            "oidc",
+            "    partner_issuer: \"https://login.uni.example.edu\"\n    client_id: ours\n    \
+             first_sign_in: link-existing\n",
+        );
+        let discovery = OidcDiscovery {
+            issuer: "https://login.uni.example.edu".into(),
+            authorization_endpoint: "https://login.uni.example.edu/auth".into(),
+            token_endpoint: "https://login.uni.example.edu/token".into(),
+            jwks_uri: Some("https://login.uni.example.edu/jwks".into()),
+            ..OidcDiscovery::default()
+        };
+        let mut sources = InboundSources {
+            oidc: BTreeMap::from([("uni".into(), discovery)]),
+            ..InboundSources::default()
+        };
+        let desired = compile_one(&federation, &sources);
+        assert!(desired.skipped[0].1.contains("inbound_secrets"));
+
+        sources
+            .secrets
+            .insert("uni".into(), SecretSource::Env("UNI_SECRET".into()));
+        let desired = compile_one(&federation, &sources);
+        let idp = &desired.state.identity_providers["uni"];
+        assert_eq!(idp.fields["providerId"], json!("oidc"));
+        assert_eq!(
+            config(idp, "tokenUrl"),
+            Some("https://login.uni.example.edu/token")
+        );
+        assert_eq!(config(idp, "pkceMethod"), Some("S256"));
+        assert_eq!(config(idp, "clientId"), Some("ours"));
+        assert_eq!(config(idp, crate::state::CLIENT_SECRET_KEY), None);
+        assert_eq!(
+            idp.client_secret,
+            Some(SecretSource::Env("UNI_SECRET".into()))
+        );
+        assert_eq!(idp.fields["linkOnly"], json!(true));
+        assert_eq!(idp.fields["trustEmail"], json!(false));
+        assert_eq!(
+            idp.mappers["email"].mapper_type,
+            "oidc-user-attribute-idp-mapper"
+        );
+    }
+}

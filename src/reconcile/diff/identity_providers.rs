@@ -192,3 +192,208 @@ fn secret_change(want: &IdentityProvider) -> Option<FieldChange> {
         json!(SECRET_SHOWN),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use crate::desired::Desired;
+    use crate::reconcile::plan::{Action, ObjectRef, Operation, Plan};
+    use crate::reconcile::{DiffOptions, diff};
+    use crate::state::{
+        IdentityProvider, Mapper, OWNER_ATTRIBUTE, RealmState, SecretSource, config_path,
+    };
+
+    fn mapper(attribute: &str) -> Mapper {
+        Mapper {
+            protocol: String::new(),
+            mapper_type: "oidc-user-attribute-idp-mapper".into(),
+            config: BTreeMap::from([("claim".into(), attribute.into())]),
+        }
+    }
+
+    fn wanted() -> IdentityProvider {
+        IdentityProvider {
+            fields: BTreeMap::from([
+                ("providerId".into(), json!("oidc")),
+                (config_path(OWNER_ATTRIBUTE), json!("uni")),
+                (config_path("clientId"), json!("ours")),
+                (config_path(super::IDP_MAPPERS_KEY), json!("email")),
+            ]),
+            mappers: BTreeMap::from([("email".into(), mapper("email"))]),
+            client_secret: Some(SecretSource::Env("UNI_SECRET".into())),
+        }
+    }
+
+    fn desired(records: &[&str], idp: Option<IdentityProvider>) -> Desired {
+        let mut state = RealmState::default();
+        state
+            .identity_providers
+            .extend(idp.map(|idp| ("uni".to_owned(), idp)));
+        Desired {
+            state,
+            records: records.iter().map(|r| (*r).to_owned()).collect(),
+            ..Desired::default()
+        }
+    }
+
+    /// What a target reads back after applying `wanted`: masked secret, no secret source.
+    fn applied() -> IdentityProvider {
+        let mut idp = wanted();
+        idp.client_secret = None;
+        idp.fields
+            .insert(config_path("clientSecret"), json!("**********"));
+        idp
+    }
+
+    fn observed(idp: IdentityProvider) -> RealmState {
+        let mut state = RealmState::default();
+        state.identity_providers.insert("uni".into(), idp);
+        state
+    }
+
+    fn actions(plan: &Plan) -> Vec<(Action, ObjectRef)> {
+        plan.changes
+            .iter()
+            .map(|c| (c.action, c.object.clone()))
+            .collect()
+    }
+
+    fn provider() -> ObjectRef {
+        ObjectRef::IdentityProvider {
+            alias: "uni".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_provider_shows_its_secret_only_as_set() {
+        let plan = diff(
+            &desired(&["uni"], Some(wanted())),
+            &RealmState::default(),
+            DiffOptions::default(),
+        );
+        let create = &plan.changes[0];
+        assert_eq!(create.object, provider());
+        let secret = create
+            .fields
+            .iter()
+            .find(|f| f.path == "config.clientSecret")
+            .unwrap();
+        assert_eq!(secret.new, json!("(secret, set)"));
+        assert!(matches!(
+            &create.operation,
+            Some(Operation::CreateIdentityProvider { client_secret: Some(SecretSource::Env(name)), .. })
+                if name == "UNI_SECRET"
+        ));
+        assert_eq!(plan.changes[1].action, Action::Create);
+    }
+
+    #[test]
+    fn converged_then_drift_is_corrected_without_resending_the_secret() {
+        let options = DiffOptions::default();
+        let plan = diff(
+            &desired(&["uni"], Some(wanted())),
+            &observed(applied()),
+            options,
+        );
+        assert_eq!(actions(&plan), vec![]);
+
+        let mut drifted = applied();
+        drifted
+            .fields
+            .insert(config_path("clientId"), json!("someone-else"));
+        drifted.mappers.insert("email".into(), mapper("mail"));
+        drifted.mappers.insert("by-hand".into(), mapper("x"));
+        let plan = diff(
+            &desired(&["uni"], Some(wanted())),
+            &observed(drifted),
+            options,
+        );
+        let update = plan
+            .changes
+            .iter()
+            .find(|c| c.object == provider())
+            .unwrap();
+        let Some(Operation::UpdateIdentityProvider {
+            fields,
+            client_secret,
+            ..
+        }) = &update.operation
+        else {
+            panic!("expected an update, got {update:?}");
+        };
+        assert_eq!(fields.keys().collect::<Vec<_>>(), ["config.clientId"]);
+        assert_eq!(*client_secret, None);
+        // The hand-made mapper is not fedctl's to delete; the drifted one is corrected.
+        assert_eq!(
+            actions(&plan),
+            vec![
+                (Action::Update, provider()),
+                (
+                    Action::Update,
+                    ObjectRef::IdpMapper {
+                        alias: "uni".into(),
+                        name: "email".into()
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unmarked_provider_is_a_conflict_unless_adopted() {
+        let mut foreign = applied();
+        foreign.fields.remove(&config_path(OWNER_ATTRIBUTE));
+        let plan = diff(
+            &desired(&["uni"], Some(wanted())),
+            &observed(foreign.clone()),
+            DiffOptions::default(),
+        );
+        assert_eq!(actions(&plan), vec![(Action::Conflict, provider())]);
+        assert!(!plan.has_changes());
+
+        let adopt = DiffOptions {
+            adopt: true,
+            ..DiffOptions::default()
+        };
+        let plan = diff(
+            &desired(&["uni"], Some(wanted())),
+            &observed(foreign),
+            adopt,
+        );
+        let Some(Operation::UpdateIdentityProvider { fields, .. }) = &plan.changes[0].operation
+        else {
+            panic!("adopting updates the provider");
+        };
+        assert_eq!(fields[&config_path(OWNER_ATTRIBUTE)], json!("uni"));
+    }
+
+    #[test]
+    fn a_provider_whose_record_is_gone_is_kept_until_prune() {
+        let plan = diff(
+            &desired(&[], None),
+            &observed(applied()),
+            DiffOptions::default(),
+        );
+        assert_eq!(actions(&plan), vec![(Action::Orphan, provider())]);
+        let prune = DiffOptions {
+            prune: true,
+            ..DiffOptions::default()
+        };
+        let plan = diff(&desired(&[], None), &observed(applied()), prune);
+        assert_eq!(
+            plan.changes[0].operation,
+            Some(Operation::DeleteIdentityProvider {
+                alias: "uni".into()
+            })
+        );
+        assert_eq!(plan.changes[0].fields[0].old, json!(["email"]));
+
+        let mut foreign = applied();
+        foreign.fields.remove(&config_path(OWNER_ATTRIBUTE));
+        let plan = diff(&desired(&[], None), &observed(foreign), prune);
+        assert_eq!(actions(&plan), vec![]);
+    }
+}
