@@ -1,0 +1,222 @@
+//! Inbound federations against the simulator (the admin API target): a SAML and an OIDC
+//! partner IdP are created with their mappers, the OIDC client secret reaches Keycloak but
+//! no output, a second run finds nothing to do, drift is corrected and prune removes them.
+
+mod common;
+#[path = "common/web_server.rs"]
+mod web_server;
+
+use std::process::Command;
+
+use assert_cmd::assert::OutputAssertExt;
+use common::Workspace;
+use kc_sim::Simulator;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+use web_server::{Reply, WebServer};
+
+const REALM: &str = "your-realm";
+const PASSWORD: &str = "Adm1n-pa55word";
+const SECRET: &str = "partner-issued-s3cr3t-77";
+
+fn saml_record() -> String {
+    format!(
+        r#"federation:
+  partner: "SAML University"
+  type: saml
+  direction: partner-idp-to-your-sp
+  technical:
+    your_entity_id: "https://idp.yourorg.example.org/realms/{REALM}"
+    partner_entity_id: "https://idp.saml-university.example.edu/idp"
+    partner_sso: "https://idp.saml-university.example.edu/sso"
+    partner_signing_cert: "saml-university.pem"
+  access_control:
+    group: "saml-university-users"
+    approver: "Head of Research IT"
+    review_frequency: annual
+  attributes_shared: [email, given_name]
+"#
+    )
+}
+
+fn oidc_record(issuer: &str) -> String {
+    format!(
+        r#"federation:
+  partner: "OIDC University"
+  type: oidc
+  direction: partner-idp-to-your-sp
+  technical:
+    your_entity_id: "https://idp.yourorg.example.org/realms/{REALM}"
+    partner_issuer: "{issuer}"
+    client_id: "yourorg-broker"
+    first_sign_in: link-existing
+  access_control:
+    group: "oidc-university-users"
+    approver: "Head of Research IT"
+    review_frequency: annual
+  attributes_shared: [email]
+"#
+    )
+}
+
+struct Setup {
+    sim: Simulator,
+    workspace: Workspace,
+    ca: std::path::PathBuf,
+    _discovery: WebServer,
+}
+
+fn setup() -> Setup {
+    let sim = Simulator::builder()
+        .admin_credentials("admin", PASSWORD)
+        .start()
+        .expect("simulator starts");
+    sim.add_realm(REALM);
+    let discovery = WebServer::https();
+    let issuer = discovery.url("/partner");
+    discovery.route(
+        "/partner/.well-known/openid-configuration",
+        vec![Reply::ok(
+            json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/auth"),
+                "token_endpoint": format!("{issuer}/token"),
+                "jwks_uri": format!("{issuer}/jwks"),
+            })
+            .to_string(),
+        )],
+    );
+    let workspace = Workspace::new(&[
+        ("saml-university.yaml", &saml_record()),
+        ("oidc-university.yaml", &oidc_record(&issuer)),
+    ]);
+    let pem = rcgen::generate_simple_self_signed(vec!["idp.saml-university.example.edu".into()])
+        .unwrap()
+        .cert
+        .pem();
+    std::fs::write(workspace.records().join("saml-university.pem"), pem).unwrap();
+    let secret_file = workspace.dir.path().join("oidc-university.secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    std::fs::set_permissions(
+        &secret_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    std::fs::write(
+        workspace.dir.path().join("fedctl.yaml"),
+        "inbound_secrets:\n  oidc-university: { file: oidc-university.secret }\n",
+    )
+    .unwrap();
+    let ca = workspace.dir.path().join("ca.pem");
+    std::fs::write(&ca, &discovery.ca_pem).unwrap();
+    Setup {
+        sim,
+        workspace,
+        ca,
+        _discovery: discovery,
+    }
+}
+
+impl Setup {
+    fn fedctl(&self, subcommand: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("fedctl"));
+        command
+            .env("NO_COLOR", "1")
+            .env_remove("KEYCLOAK_URL")
+            .env_remove("FEDCTL_CONFIG")
+            .current_dir(self.workspace.dir.path())
+            .env("KEYCLOAK_USER", "admin")
+            .env("KEYCLOAK_PASSWORD", PASSWORD)
+            .env_remove("KEYCLOAK_CLIENT_ID")
+            .env_remove("KEYCLOAK_CLIENT_SECRET")
+            .env_remove("KEYCLOAK_REALM")
+            .arg(subcommand)
+            .arg("--url")
+            .arg(self.sim.url())
+            .arg("--ca-cert")
+            .arg(&self.ca)
+            .arg(self.workspace.records())
+            .args(extra);
+        command.assert()
+    }
+
+    fn idp(&self, alias: &str) -> Option<Value> {
+        self.sim
+            .with_realm(REALM, |realm| {
+                realm
+                    .idps
+                    .get(alias)
+                    .map(|idp| Value::Object(idp.rep.clone()))
+            })
+            .flatten()
+    }
+
+    fn mappers(&self, alias: &str) -> Vec<String> {
+        let mut names = self
+            .sim
+            .with_realm(REALM, |realm| {
+                realm
+                    .idp_mappers
+                    .values()
+                    .filter(|m| {
+                        m.get("identityProviderAlias").and_then(Value::as_str) == Some(alias)
+                    })
+                    .filter_map(|m| m.get("name").and_then(Value::as_str).map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+#[test]
+fn partner_idps_are_created_converge_drift_back_and_are_pruned() {
+    let setup = setup();
+    let never = || predicate::str::contains(SECRET).not();
+    setup
+        .fedctl("apply", &["--yes"])
+        .success()
+        .stdout(never().and(predicate::str::contains("(secret, set)")))
+        .stderr(never());
+    let saml = setup.idp("saml-university").expect("SAML provider created");
+    assert_eq!(saml["config"]["validateSignature"], "true");
+    assert_eq!(
+        setup.mappers("saml-university"),
+        ["access-group", "email", "given_name"]
+    );
+    let oidc = setup.idp("oidc-university").expect("OIDC provider created");
+    assert_eq!(oidc["config"]["clientSecret"], SECRET);
+    assert_eq!(oidc["linkOnly"], true);
+    assert_eq!(setup.mappers("oidc-university"), ["access-group", "email"]);
+
+    setup
+        .fedctl("plan", &["--detailed-exitcode"])
+        .code(0)
+        .stdout(predicate::str::contains("No changes"));
+
+    setup.sim.with_realm(REALM, |realm| {
+        let rep = &mut realm.idps.get_mut("oidc-university").unwrap().rep;
+        rep["config"]["clientId"] = json!("someone-else");
+    });
+    setup
+        .fedctl("plan", &["--detailed-exitcode"])
+        .code(2)
+        .stdout(predicate::str::contains("someone-else").and(never()));
+    setup.fedctl("apply", &["--yes"]).success();
+    assert_eq!(
+        setup.idp("oidc-university").unwrap()["config"]["clientId"],
+        "yourorg-broker"
+    );
+    // The stored secret survived the update (written back masked, kept by Keycloak).
+    assert_eq!(
+        setup.idp("oidc-university").unwrap()["config"]["clientSecret"],
+        SECRET
+    );
+
+    setup.workspace.remove_record("oidc-university.yaml");
+    setup.fedctl("apply", &["--yes", "--prune"]).success();
+    assert!(setup.idp("oidc-university").is_none());
+    assert!(setup.mappers("oidc-university").is_empty());
+    assert!(setup.idp("saml-university").is_some());
+}
