@@ -263,3 +263,34 @@ fn an_oidc_partner_is_brokered_from_discovery_and_its_secret_is_never_shown() {
         .count();
     assert_eq!(discoveries, 4);
 }
+
+#[test]
+fn review_lists_the_partner_users_in_the_access_group() {
+    let workspace = saml_workspace();
+    workspace.run("apply", &["--yes"]).success();
+    let mut realm = workspace.realm_json();
+    // A user the broker created: linked to the partner IdP and put in the access group.
+    realm["users"] = json!([{
+        "username": "jdoe@university.example.edu",
+        "email": "jdoe@university.example.edu",
+        "enabled": true,
+        "createdTimestamp": 1_735_689_600_000_u64,
+        "federatedIdentities": [{
+            "identityProvider": "partner-university",
+            "userId": "opaque-1",
+            "userName": "jdoe"
+        }],
+        "groups": ["/partner-university-users"]
+    }]);
+    workspace.write_realm_json(&realm);
+    let output = workspace
+        .run("review", &["--output", "json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: Value = serde_json::from_slice(&output).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("jdoe@university.example.edu"), "{text}");
+    assert!(!text.contains("records not applied"), "{text}");
+}
