@@ -195,6 +195,34 @@ fn partner_idps_are_created_converge_drift_back_and_are_pruned() {
         .code(0)
         .stdout(predicate::str::contains("No changes"));
 
+    // Credentials that may read but not export the realm see the same providers, by parts.
+    setup.sim.add_service_account_client(
+        REALM,
+        "fedctl-reader",
+        "reader-secret",
+        &[
+            "view-realm",
+            "view-clients",
+            "query-groups",
+            "view-users",
+            "view-identity-providers",
+        ],
+    );
+    common::fedctl()
+        .current_dir(setup.workspace.dir.path())
+        .env("KEYCLOAK_CLIENT_ID", "fedctl-reader")
+        .env("KEYCLOAK_CLIENT_SECRET", "reader-secret")
+        .env("KEYCLOAK_AUTH_REALM", REALM)
+        .env_remove("KEYCLOAK_USER")
+        .env_remove("KEYCLOAK_PASSWORD")
+        .env_remove("FEDCTL_CONFIG")
+        .args(["plan", "--detailed-exitcode", "--url", &setup.sim.url()])
+        .arg("--ca-cert")
+        .arg(&setup.ca)
+        .arg(setup.workspace.records())
+        .assert()
+        .code(0);
+
     setup.sim.with_realm(REALM, |realm| {
         let rep = &mut realm.idps.get_mut("oidc-university").unwrap().rep;
         rep["config"]["clientId"] = json!("someone-else");
