@@ -6,6 +6,8 @@ mod common;
 
 #[path = "real_keycloak/e2e.rs"]
 mod e2e;
+#[path = "real_keycloak/inbound.rs"]
+mod inbound;
 #[path = "real_keycloak/realm_files.rs"]
 mod realm_files;
 #[path = "real_keycloak/server.rs"]

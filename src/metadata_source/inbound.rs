@@ -117,7 +117,7 @@ async fn fetch_discovery(issuer: &str, options: &FetchOptions) -> Result<OidcDis
     .map_err(|e| format!("URL is not valid: {e}"))?;
     let fetcher = Fetcher::new(options).map_err(|e| e.to_string())?;
     let body = fetcher
-        .get(&url)
+        .get_as(&url, "application/json")
         .await
         .map_err(|e: FetchError| format!("cannot be fetched: {e}"))?;
     let discovery: OidcDiscovery =
