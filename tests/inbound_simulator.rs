@@ -63,7 +63,7 @@ struct Setup {
     sim: Simulator,
     workspace: Workspace,
     ca: std::path::PathBuf,
-    _discovery: WebServer,
+    discovery: WebServer,
 }
 
 fn setup() -> Setup {
@@ -113,7 +113,7 @@ fn setup() -> Setup {
         sim,
         workspace,
         ca,
-        _discovery: discovery,
+        discovery,
     }
 }
 
@@ -247,4 +247,76 @@ fn partner_idps_are_created_converge_drift_back_and_are_pruned() {
     assert!(setup.idp("oidc-university").is_none());
     assert!(setup.mappers("oidc-university").is_empty());
     assert!(setup.idp("saml-university").is_some());
+}
+
+/// The inbound examples (federations/partner-idp-example.yaml with its certificate, and
+/// examples/inbound-oidc with its fedctl.yaml), the issuer pointed at a local server.
+fn inbound_examples(issuer: &str) -> Workspace {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let oidc = read("examples/inbound-oidc/federations/partner-oidc-idp-example.yaml")
+        .replace("https://login.institute.example.org/realms/staff", issuer);
+    let workspace = Workspace::new(&[
+        (
+            "partner-idp-example.yaml",
+            &read("federations/partner-idp-example.yaml"),
+        ),
+        (
+            "partner-idp-example-signing.pem",
+            &read("federations/partner-idp-example-signing.pem"),
+        ),
+        ("partner-oidc-idp-example.yaml", &oidc),
+    ]);
+    std::fs::write(
+        workspace.dir.path().join("fedctl.yaml"),
+        read("examples/inbound-oidc/fedctl.yaml"),
+    )
+    .unwrap();
+    workspace
+}
+
+#[test]
+fn the_inbound_examples_apply_and_converge_on_both_targets() {
+    let setup = setup();
+    let issuer = setup.discovery.url("/partner");
+    let examples = inbound_examples(&issuer);
+    let run = |target: &[&str], subcommand: &str, extra: &[&str]| {
+        let mut command = common::fedctl();
+        command
+            .current_dir(examples.dir.path())
+            .env("KEYCLOAK_USER", "admin")
+            .env("KEYCLOAK_PASSWORD", PASSWORD)
+            .env("PARTNER_INSTITUTE_CLIENT_SECRET", SECRET)
+            .env_remove("FEDCTL_CONFIG")
+            .arg(subcommand)
+            .args(target)
+            .arg("--ca-cert")
+            .arg(&setup.ca)
+            .arg(examples.records())
+            .args(extra);
+        command.assert()
+    };
+    let realm_file = examples.realm_file();
+    let sim_url = setup.sim.url();
+    for target in [
+        vec!["--realm-file", realm_file.to_str().unwrap()],
+        vec!["--url", sim_url.as_str()],
+    ] {
+        run(&target, "apply", &["--yes"])
+            .success()
+            .stdout(predicate::str::contains(
+                "identity provider partner-university",
+            ))
+            .stdout(predicate::str::contains(
+                "identity provider partner-institute",
+            ));
+        run(&target, "plan", &["--detailed-exitcode"])
+            .code(0)
+            .stdout(predicate::str::contains("No changes"));
+    }
+    assert!(setup.idp("partner-university").is_some());
+    assert_eq!(
+        setup.idp("partner-institute").unwrap()["config"]["clientSecret"],
+        SECRET
+    );
 }
