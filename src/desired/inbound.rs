@@ -188,10 +188,7 @@ fn saml_fields(
 
 /// The NameID format asked of the partner: the record's, else the metadata's first, else
 /// persistent (a stable, opaque identifier: what brokering needs to recognise a user again).
-fn name_id_policy<'a>(
-    format: Option<NameIdFormat>,
-    idp: Option<&'a IdpSettings>,
-) -> Result<&'a str, String> {
+fn name_id_policy(format: Option<NameIdFormat>, idp: Option<&IdpSettings>) -> Result<&str, String> {
     Ok(match format {
         Some(NameIdFormat::Transient) => {
             return Err(

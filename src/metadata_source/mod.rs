@@ -244,13 +244,16 @@ fn entity<'d>(
     Ok(entity)
 }
 
+/// Per inbound SAML record: its partner IdP's settings; and the findings per record.
+pub type InboundResolution = (BTreeMap<String, IdpSettings>, Vec<(String, Finding)>);
+
 /// Every inbound SAML record's partner IdP, from its metadata (verified like SP metadata),
 /// with the metadata's findings.
 pub fn resolve_inbound(
     records: &[LoadedRecord],
     documents: &Documents,
     options: Options,
-) -> Result<(BTreeMap<String, IdpSettings>, Vec<(String, Finding)>), Box<PartnerMetadataError>> {
+) -> Result<InboundResolution, Box<PartnerMetadataError>> {
     let mut signatures = Signatures::default();
     let mut settings = BTreeMap::new();
     let mut findings = Vec::new();
