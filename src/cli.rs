@@ -58,6 +58,10 @@ pub enum Command {
     /// handoff summary (Markdown and JSON) per outbound federation.
     #[command(after_help = examples::EXPORT_METADATA)]
     ExportMetadata(commands::export_metadata::Args),
+    /// Write records for clients that already exist in Keycloak (made by hand or with
+    /// kcadm.sh), to bring them under fedctl with `plan --adopt` / `apply --adopt`.
+    #[command(after_help = examples::IMPORT)]
+    Import(commands::import::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -108,6 +112,12 @@ Examples:
   fedctl export-metadata federations/ --url https://idp.example.org --out handoff/
   fedctl export-metadata federations/partner.yaml --target prod --out handoff/ --show-secret";
 
+    pub const IMPORT: &str = "\
+Examples:
+  fedctl import --realm-file realm.json --all-partners --out federations/
+  fedctl import --url https://idp.example.org --realm your-realm --client https://app.partner.example.org
+  fedctl import --target prod --client partner-portal --out federations/ --force";
+
     pub const COMPLETIONS: &str = "\
 Examples:
   fedctl completions bash > /etc/bash_completion.d/fedctl
@@ -128,6 +138,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::Certs(args) => commands::certs::run(&args),
         Command::Review(args) => commands::review::run(&args),
         Command::ExportMetadata(args) => commands::export_metadata::run(&args),
+        Command::Import(args) => commands::import::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args, Cli::command())),
     }
 }
@@ -141,7 +152,7 @@ fn record_args(command: &mut Command) -> Option<&mut RecordArgs> {
         Command::Certs(args) => Some(&mut args.records),
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
-        Command::New(_) | Command::Completions(_) => None,
+        Command::New(_) | Command::Import(_) | Command::Completions(_) => None,
     }
 }
 

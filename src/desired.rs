@@ -362,13 +362,18 @@ fn mappers(federation: &Federation, profile: &AttributeProfile) -> BTreeMap<Stri
         .iter()
         .filter_map(|shared| resolve(shared, profile))
         .filter_map(|(name, definition)| {
-            let mapper = match federation.protocol {
-                Protocol::Saml => saml_mapper(definition)?,
-                Protocol::Oidc => oidc_mapper(definition)?,
-            };
-            Some((name, mapper))
+            Some((name, attribute_mapper(federation.protocol, definition)?))
         })
         .collect()
+}
+
+/// The protocol mapper fedctl makes for a released attribute; `None` when the definition
+/// does not release it in that protocol.
+pub fn attribute_mapper(protocol: Protocol, definition: &AttributeDefinition) -> Option<Mapper> {
+    match protocol {
+        Protocol::Saml => saml_mapper(definition),
+        Protocol::Oidc => oidc_mapper(definition),
+    }
 }
 
 /// The profile definition of a released attribute, with the name its mapper gets; `None`

@@ -40,6 +40,14 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Scaffold(#[from] crate::scaffold::ScaffoldError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Import(#[from] crate::import::ImportError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     SavedPlan(#[from] crate::reconcile::saved::SavedPlanError),
 }
 

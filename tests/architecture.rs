@@ -25,7 +25,12 @@ const LAYERS: &[(&str, &[&str])] = &[
         "ports and adapters",
         &["http", "metadata_source", "target", "keycloak", "config"],
     ),
-    ("features", &["pipeline", "certs", "review", "export"]),
+    (
+        "features",
+        &[
+            "pipeline", "certs", "review", "export", "scaffold", "import",
+        ],
+    ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
 ];
 
@@ -122,18 +127,17 @@ fn paths_in(text: &str) -> Vec<Vec<String>> {
     found
 }
 
-/// The module a path written in `module` (a directory module when `is_dir`) refers to.
-fn absolute(path: &[String], module: &[String], is_dir: bool) -> Vec<String> {
+/// The module a path written in `module` refers to.
+fn absolute(path: &[String], module: &[String]) -> Vec<String> {
     let (head, tail) = path.split_first().unwrap();
     let mut base: Vec<String> = match head.as_str() {
         "crate" | "fedctl" => Vec::new(),
         "self" => module.to_vec(),
         _ => {
-            // `super` from a file module is its parent's parent module's sibling space.
+            // `super` is the parent of the module the file is (a directory's mod.rs is the
+            // directory's module, so the same rule holds).
             let mut base = module.to_vec();
-            if is_dir || !base.is_empty() {
-                base.pop();
-            }
+            base.pop();
             base
         }
     };
@@ -153,7 +157,6 @@ fn graph() -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
     let mut edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for (module, file) in &files {
         let text = std::fs::read_to_string(src().join(file)).unwrap();
-        let is_dir = file.ends_with("mod.rs") || file == Path::new("lib.rs");
         let is_main = file == Path::new("main.rs");
         let own = if is_main { Vec::new() } else { module.clone() };
         let targets = edges.entry(file.clone()).or_default();
@@ -164,13 +167,14 @@ fn graph() -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
             if !is_main && path[0] == "fedctl" {
                 continue;
             }
-            let wanted = absolute(&path, &own, is_dir);
+            let wanted = absolute(&path, &own);
             let target = (1..=wanted.len())
                 .rev()
                 .find_map(|n| files.get(&wanted[..n]).map(|f| (n, f)));
             if let Some((n, target)) = target {
-                let child = n > own.len() && wanted[..own.len()] == own[..];
-                if target != file && !(child && !is_main) {
+                // main.rs is the binary's root: everything it names is the library's.
+                let child = !is_main && n > own.len() && wanted[..own.len()] == own[..];
+                if target != file && !child {
                     targets.insert(target.clone());
                 }
             }

@@ -652,7 +652,7 @@ fn a_group_change_keeps_the_old_group_and_its_members_until_prune() {
             .fedctl(&workspace, "plan", &[])
             .success()
             .stdout(predicate::str::contains(
-                "? group /acme-users — record acme no longer uses it; its 2 member(s) keep the group but lose access to acme",
+                "? group /acme-users — record acme no longer uses it; its 2 members keep the group but lose access to acme",
             ));
         server.fedctl(&workspace, "apply", &["--yes"]).success();
         assert!(server.group("/acme-users").is_some(), "old group kept");

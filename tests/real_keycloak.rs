@@ -6,6 +6,10 @@ mod common;
 
 #[path = "real_keycloak/e2e.rs"]
 mod e2e;
+#[path = "real_keycloak/import.rs"]
+mod import;
+#[path = "import_support/mod.rs"]
+mod import_support;
 #[path = "real_keycloak/inbound.rs"]
 mod inbound;
 #[path = "real_keycloak/realm_files.rs"]

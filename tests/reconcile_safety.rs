@@ -204,7 +204,7 @@ fn a_group_change_keeps_the_old_group_and_its_members_until_prune() {
         .run("plan", &[])
         .success()
         .stdout(predicate::str::contains(
-            "? group /acme-users — record acme no longer uses it; its 2 member(s) keep the group \
+            "? group /acme-users — record acme no longer uses it; its 2 members keep the group \
              but lose access to acme: access now goes to /acme-staff, a new group; kept until --prune",
         ));
     workspace.run("apply", &["--yes"]).success();

@@ -7,6 +7,7 @@ pub mod args;
 pub mod certs;
 pub mod completions;
 pub mod export_metadata;
+pub mod import;
 pub mod new;
 pub mod plan;
 pub mod review;

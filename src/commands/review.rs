@@ -7,12 +7,9 @@ use crate::commands::Exit;
 use crate::commands::args::{RecordArgs, TargetArgs};
 use crate::error::Error;
 use crate::fsutil::{self, Mode};
-use crate::pipeline::{AnyTarget, open_target, records_realm};
-use crate::record::{self, IsoDate};
-use crate::review::live::LiveError;
-use crate::review::{self, Directory, FindingKind, Format, Report, ReviewError, Reviewer, Subject};
-use crate::runtime::block_on;
-use crate::target::Target;
+use crate::record::IsoDate;
+use crate::review::run::{Marked, ReviewOptions};
+use crate::review::{self, FindingKind, Format, Report, ReviewError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,59 +57,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         // A review is usually recorded the day it is signed.
         return mark_reviewed(path, args.date.unwrap_or(today), today, &args.records);
     }
-    let set = record::load(&args.records.load_options())?;
-    let subjects: Vec<Subject<'_>> = set
-        .records
-        .iter()
-        .map(|r| Subject {
-            record: &r.id,
-            file: &r.path,
-            federation: &r.record.federation,
-        })
-        .collect();
-    if let Some(path) = &args.target.realm_file
-        && !path.exists()
-    {
-        return Err(read_error(path, std::io::ErrorKind::NotFound.into()));
-    }
-    let target = open_target(&args.target.choice(), records_realm(&set).as_deref(), None)?;
-    let directory = directory(&target, &review::scope(&subjects))?;
-    let report = Report {
-        format: review::report::FORMAT,
+    let report = review::run::review(&ReviewOptions {
+        load: args.records.load_options(),
+        target: args.target.choice(),
         as_of: today,
-        realm: target.realm().to_owned(),
-        source: target.describe(),
-        caveats: directory.caveats.clone(),
-        federations: {
-            let reviewer = Reviewer::new(&directory);
-            (subjects.iter())
-                .map(|subject| reviewer.review(subject, today.0))
-                .collect()
-        },
-    };
+    })?;
     emit(&review::render(&report, args.output), args.out.as_deref())?;
     Ok(exit_status(&report, &args.fail_on))
-}
-
-/// The facts for `scope` from whichever target was opened.
-fn directory(target: &AnyTarget, scope: &review::Scope) -> Result<Directory, Error> {
-    let collect_error = |source| {
-        Error::from(ReviewError::Collect {
-            source_name: target.describe(),
-            source,
-        })
-    };
-    match target {
-        // A realm file holds the whole realm: the scope needs no narrowing.
-        AnyTarget::File(file) => {
-            review::collect::from_realm_export(&file.document()).map_err(collect_error)
-        }
-        AnyTarget::Keycloak(keycloak) => block_on(review::live::collect(keycloak.client(), scope))
-            .map_err(|error| match error {
-                LiveError::Api(error) => Error::Target(error.into()),
-                LiveError::Collect(source) => collect_error(source),
-            }),
-    }
 }
 
 fn emit(text: &str, out: Option<&Path>) -> Result<(), Error> {
@@ -155,40 +106,12 @@ fn mark_reviewed(
     today: IsoDate,
     records: &RecordArgs,
 ) -> Result<Exit, Error> {
-    let mark_error = |source| ReviewError::Mark {
-        path: path.to_owned(),
-        source,
-    };
-    review::mark::check_date(date, today).map_err(mark_error)?;
-    // The loader's validation decides what a valid record is; only then is the file edited.
-    let set = record::load(&record::LoadOptions {
-        paths: vec![path.to_owned()],
-        attribute_profile: records.attribute_profile.clone(),
-    })?;
-    if set.records.len() != 1 || !path.is_file() {
-        return Err(Error::Usage(format!(
-            "--mark-reviewed takes one record file (*.yaml or *.yml), not {}",
-            path.display()
-        )));
-    }
-    let text = crate::input::read_to_string(path).map_err(|e| read_error(path, e))?;
-    let edited = review::mark::set_last_reviewed(&text, date).map_err(mark_error)?;
-    if edited == text {
-        eprintln!("{}: last_reviewed is already {date}", path.display());
-    } else {
-        fsutil::write_atomic(path, edited.as_bytes(), Mode::KeepExisting)
-            .map_err(ReviewError::from)?;
-        eprintln!("{}: last_reviewed set to {date}", path.display());
+    let profile = records.attribute_profile.clone();
+    match review::run::mark_reviewed(path, date, today, profile)? {
+        Marked::AlreadySet => eprintln!("{}: last_reviewed is already {date}", path.display()),
+        Marked::Set => eprintln!("{}: last_reviewed set to {date}", path.display()),
     }
     Ok(Exit::SUCCESS)
-}
-
-fn read_error(path: &Path, source: std::io::Error) -> Error {
-    ReviewError::Read {
-        path: path.to_owned(),
-        source,
-    }
-    .into()
 }
 
 /// Today in local time (UTC when the local offset cannot be determined).

@@ -1,16 +1,14 @@
-//! `fedctl validate`: check records and report every problem, located, in one run. Partner
-//! metadata the records name is read (and fetched) too, so what plan would refuse or note
-//! about it shows here first, on the record's own lines.
+//! `fedctl validate`: check records and report every problem, located, in one run
+//! ([`crate::pipeline::validate`]), as diagnostics or as one JSON document.
 
 use std::io::Write;
 
 use super::Exit;
 use super::args::{RecordArgs, TlsArgs};
 use crate::error::Error;
-use crate::metadata_source::{self, PartnerMetadataError, Resolved};
-use crate::record::problem::{Finding, plural};
-use crate::record::{self, LoadedRecord, Problem, Validation};
-use crate::runtime::block_on;
+use crate::pipeline::validate::{ValidateOptions, validate};
+use crate::record::problem::plural;
+use crate::record::{self, Validation};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,10 +41,12 @@ pub enum Output {
 
 /// Exit 1 when any record has an error, or when there are no records; warnings alone exit 0.
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let mut validation = record::check(&args.records.load_options());
-    let metadata = metadata_problems(&validation.records, args);
-    validation.add(metadata);
-    validation.add(no_records(&validation, &args.records));
+    let validation = validate(&ValidateOptions {
+        load: args.records.load_options(),
+        fetch: args.tls.fetch_options(),
+        offline: args.offline,
+        allow_expired_metadata: args.allow_expired_metadata,
+    });
     match args.output {
         Output::Text => print_text(&validation),
         Output::Json => print_json(&validation),
@@ -57,71 +57,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::SUCCESS
     })
-}
-
-/// What reading each record's partner metadata found: errors plan would stop on, the
-/// parser's findings on the partner's entity, and where record and metadata disagree.
-fn metadata_problems(records: &[LoadedRecord], args: &Args) -> Vec<Problem> {
-    let local_only: Vec<LoadedRecord>;
-    let records = if args.offline {
-        local_only = records
-            .iter()
-            .filter(|r| !metadata_source::names_url(r))
-            .cloned()
-            .collect();
-        &local_only
-    } else {
-        records
-    };
-    let documents = block_on(metadata_source::load(records, &args.tls.fetch_options()));
-    let options = metadata_source::Options {
-        allow_expired: args.allow_expired_metadata,
-        now: time::OffsetDateTime::now_utc(),
-    };
-    metadata_source::resolve_each(records, &documents, options)
-        .into_iter()
-        .flat_map(|(record, resolved)| match resolved {
-            Ok(resolved) => metadata_warnings(record, &resolved),
-            Err(error) => vec![metadata_error(record, &error)],
-        })
-        .collect()
-}
-
-/// An empty record set is an error: a typo in the path (or an empty checkout) must not pass
-/// a CI gate, and `apply --prune` with it would delete every managed object.
-fn no_records(validation: &Validation, args: &RecordArgs) -> Option<Problem> {
-    let path = args.paths.first()?;
-    (validation.files == 0 && validation.errors() == 0).then(|| {
-        Problem::about_path(
-            path,
-            "no record files (*.yaml, *.yml) found",
-            "give record files or directories holding them",
-        )
-    })
-}
-
-fn metadata_error(record: &LoadedRecord, error: &PartnerMetadataError) -> Problem {
-    let message = format!("partner metadata {}: {}", error.location, error.problem);
-    let finding = Finding::error(error.problem.field(), message);
-    record.problem(match error.help {
-        Some(help) => finding.with_help(help),
-        None => finding,
-    })
-}
-
-fn metadata_warnings(record: &LoadedRecord, resolved: &Resolved) -> Vec<Problem> {
-    const FIELD: &str = "federation.technical.partner_metadata";
-    let findings = resolved.findings.iter().map(|finding| {
-        Finding::warning(FIELD, format!("partner metadata: {finding}"))
-            .with_help("ask the partner to correct their metadata")
-    });
-    let notes = crate::desired::metadata_notes(&record.record.federation, &resolved.settings)
-        .into_iter()
-        .map(|note| Finding::warning(FIELD, note));
-    findings
-        .chain(notes)
-        .map(|finding| record.problem(finding))
-        .collect()
 }
 
 fn print_text(validation: &Validation) -> std::io::Result<()> {

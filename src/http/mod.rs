@@ -111,22 +111,6 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpSetupErr
     Ok(certs)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ca_file_without_certificates_is_refused() {
-        let empty = tempfile::NamedTempFile::new().unwrap();
-        let refused = client_builder(Some(empty.path()), Duration::from_secs(1));
-        assert!(
-            matches!(&refused, Err(HttpSetupError::CaFile { reason, .. }) if reason.contains("no PEM")),
-            "{:?}",
-            refused.err()
-        );
-    }
-}
-
 /// What went wrong, with the chain of causes (the useful part is usually the last).
 pub fn transport_reason(error: &reqwest::Error) -> String {
     let mut reason = if error.is_timeout() {
@@ -144,4 +128,20 @@ pub fn transport_reason(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let empty = tempfile::NamedTempFile::new().unwrap();
+        let refused = client_builder(Some(empty.path()), Duration::from_secs(1));
+        assert!(
+            matches!(&refused, Err(HttpSetupError::CaFile { reason, .. }) if reason.contains("no PEM")),
+            "{:?}",
+            refused.err()
+        );
+    }
 }

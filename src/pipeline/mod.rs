@@ -6,6 +6,7 @@
 
 pub mod apply;
 mod open;
+pub mod validate;
 
 use std::time::Duration;
 

@@ -943,7 +943,7 @@ impl Differ<'_> {
     }
 
     /// What moving a record's access away from a group means for its members, e.g.
-    /// `; its 3 member(s) keep the group but lose access to app (now granted to /new, 5 members)`.
+    /// `; its 3 members keep the group but lose access to app: access now goes to /new, 5 members`.
     fn access_effect(&self, path: &str, group: &Group) -> String {
         let clients: Vec<&String> = group
             .client_roles
@@ -953,9 +953,12 @@ impl Differ<'_> {
         if clients.is_empty() {
             return String::new();
         }
-        let members = group
-            .members
-            .map_or("its members".to_owned(), |n| format!("its {n} member(s)"));
+        let members = match group.members {
+            None => "its members keep the group but lose".to_owned(),
+            Some(0) => "it has no members, and loses".to_owned(),
+            Some(1) => "its 1 member keeps the group but loses".to_owned(),
+            Some(n) => format!("its {n} members keep the group but lose"),
+        };
         let now: Vec<String> = self
             .desired
             .state
@@ -967,16 +970,14 @@ impl Differ<'_> {
             .map(|(other, _)| match self.observed.groups.get(other) {
                 None => format!("{other}, a new group"),
                 Some(g) => match g.members {
-                    Some(n) => format!("{other}, {n} member(s)"),
+                    Some(1) => format!("{other}, 1 member"),
+                    Some(n) => format!("{other}, {n} members"),
                     None => other.clone(),
                 },
             })
             .collect();
         let clients: Vec<&str> = clients.into_iter().map(String::as_str).collect();
-        let mut effect = format!(
-            "; {members} keep the group but lose access to {}",
-            clients.join(", ")
-        );
+        let mut effect = format!("; {members} access to {}", clients.join(", "));
         if !now.is_empty() {
             effect.push_str(&format!(": access now goes to {}", now.join("; ")));
         }

@@ -12,6 +12,10 @@ pub struct Scope {
     pub group_paths: BTreeSet<String>,
     pub flow_aliases: BTreeSet<String>,
     pub usernames: BTreeSet<String>,
+    /// Client roles (clientId, role) whose direct holders are wanted as users too
+    /// (`fedctl import` looks for pilot users); a realm file observes every user anyway.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub role_holders: BTreeSet<(String, String)>,
 }
 
 impl Scope {
@@ -22,6 +26,7 @@ impl Scope {
             group_paths: state.groups.keys().cloned().collect(),
             flow_aliases: state.flows.keys().cloned().collect(),
             usernames: state.users.keys().cloned().collect(),
+            role_holders: BTreeSet::new(),
         }
     }
 }

@@ -165,7 +165,11 @@ pub fn check_text(
     let parsed = parse_document::<RecordFile>(&source.text, schema::record_schema());
     let mut findings = parsed.findings;
     if let Some(tree) = &parsed.tree {
-        findings.extend(validate::placeholders(tree));
+        // A placeholder is the one problem of its field: that `CHANGE-ME` is not a date or
+        // not a review frequency says nothing more, so each field to fill is listed once.
+        let placeholders = validate::placeholders(tree);
+        findings.retain(|f| !placeholders.iter().any(|p| p.field == f.field));
+        findings.extend(placeholders);
     }
     if let Some(record) = &parsed.value {
         let about_pruned = |f: &Finding| parsed.pruned.iter().any(|p| is_within(&f.field, p));

@@ -23,6 +23,7 @@ pub mod markdown;
 pub mod model;
 pub mod narrow;
 pub mod report;
+pub mod run;
 pub mod schedule;
 
 use std::path::PathBuf;
@@ -90,4 +91,16 @@ pub enum ReviewError {
     #[error(transparent)]
     #[diagnostic(code(fedctl::review::write))]
     Write(#[from] crate::fsutil::WriteError),
+
+    #[error("--mark-reviewed takes one record file (*.yaml or *.yml), not {}", path.display())]
+    #[diagnostic(code(fedctl::usage))]
+    NotOneRecord { path: PathBuf },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Records(#[from] crate::record::RecordErrors),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Target(#[from] crate::target::TargetError),
 }

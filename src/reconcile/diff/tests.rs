@@ -330,7 +330,7 @@ fn a_record_that_moves_to_another_group_keeps_the_old_one_until_pruned() {
     assert_eq!(old.action, Action::Orphan);
     let reason = old.reason.as_deref().unwrap();
     assert!(
-        reason.contains("its 3 member(s) keep the group but lose access to")
+        reason.contains("its 3 members keep the group but lose access to")
             && reason.contains("/new-users, a new group")
             && reason.contains("kept until --prune"),
         "{reason}"

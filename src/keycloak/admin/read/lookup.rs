@@ -26,8 +26,6 @@ pub async fn find_user(client: &AdminClient, username: &str) -> Result<Option<Va
     }))
 }
 
-/// A pilot user and the client roles granted to them directly.
-
 /// The direct children of a group. Keycloak 23+ marks its group representations with
 /// `subGroupCount` and serves children from a paged endpoint; 22 and older inline the whole
 /// subtree in `GET /groups/{id}` (search results inline only the matching part).

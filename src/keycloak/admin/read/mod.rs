@@ -56,6 +56,7 @@ pub async fn observe(
         .try_collect()
         .await?;
     count_members(client, &ids, scope, &mut state).await?;
+    add_role_holders(client, &ids, scope, &mut state).await?;
     let mut observed = Observed {
         state,
         ids,
@@ -122,6 +123,52 @@ async fn count_members(
     Ok(())
 }
 
+/// The users granted the scope's client roles directly (Keycloak lists direct holders
+/// only), one list per role, each with the role among their client roles.
+async fn add_role_holders(
+    client: &AdminClient,
+    ids: &Ids,
+    scope: &Scope,
+    state: &mut RealmState,
+) -> Result<(), TargetError> {
+    let wanted: Vec<(&String, &String, &str)> = (scope.role_holders.iter())
+        .filter_map(|(client_id, role)| {
+            Some((client_id, role, ids.clients.get(client_id)?.uuid.as_str()))
+        })
+        .collect();
+    let lists: Vec<(&String, &String, Vec<Value>)> = stream::iter(wanted)
+        .map(|(client_id, role, uuid)| async move {
+            let query = [("briefRepresentation", "true")];
+            let users = client
+                .list(&["clients", uuid, "roles", role, "users"], &query)
+                .await?;
+            Ok::<_, ApiError>((client_id, role, users))
+        })
+        .buffer_unordered(USER_LOOKUPS)
+        .try_collect()
+        .await?;
+    for (client_id, role, users) in lists {
+        for user in users {
+            let Some(username) = user["username"].as_str() else {
+                continue;
+            };
+            let holder = state
+                .users
+                .entry(username.to_owned())
+                .or_insert_with(|| User {
+                    enabled: user["enabled"].as_bool().unwrap_or(true),
+                    ..User::default()
+                });
+            holder
+                .client_roles
+                .entry(client_id.clone())
+                .or_default()
+                .insert(role.clone());
+        }
+    }
+    Ok(())
+}
+
 /// The server root, for messages: the realm's public URL without `/realms/{realm}`.
 fn server(client: &AdminClient) -> String {
     let mut url = client.public_url(&[]);
@@ -148,6 +195,7 @@ fn take_flows(
         .collect()
 }
 
+/// A pilot user and the client roles granted to them directly.
 async fn observe_user(
     client: &AdminClient,
     username: &str,
