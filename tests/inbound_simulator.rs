@@ -95,18 +95,7 @@ fn setup() -> Setup {
         .cert
         .pem();
     std::fs::write(workspace.records().join("saml-university.pem"), pem).unwrap();
-    let secret_file = workspace.dir.path().join("oidc-university.secret");
-    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
-    std::fs::set_permissions(
-        &secret_file,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    std::fs::write(
-        workspace.dir.path().join("fedctl.yaml"),
-        "inbound_secrets:\n  oidc-university: { file: oidc-university.secret }\n",
-    )
-    .unwrap();
+    workspace.inbound_secret_file("oidc-university", &format!("{SECRET}\n"));
     let ca = workspace.dir.path().join("ca.pem");
     std::fs::write(&ca, &discovery.ca_pem).unwrap();
     Setup {

@@ -123,22 +123,13 @@ pub fn prepare(
     };
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
     let documents = block_on(metadata_source::load(&set.records, &fetch));
-    let metadata = metadata_source::resolve_all(
-        &set.records,
-        &documents,
-        metadata_source::Options {
-            allow_expired: options.allow_expired_metadata,
-            now: time::OffsetDateTime::now_utc(),
-        },
-    )?;
-    let (mut idps, idp_findings) = metadata_source::resolve_inbound(
-        &set.records,
-        &documents,
-        metadata_source::Options {
-            allow_expired: options.allow_expired_metadata,
-            now: time::OffsetDateTime::now_utc(),
-        },
-    )?;
+    let judge = metadata_source::Options {
+        allow_expired: options.allow_expired_metadata,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let metadata = metadata_source::resolve_all(&set.records, &documents, judge)?;
+    let (mut idps, idp_findings) =
+        metadata_source::resolve_inbound(&set.records, &documents, judge)?;
     drop(documents);
     idps.extend(inbound::signing_certificates(&set.records)?);
     let sources = InboundSources {

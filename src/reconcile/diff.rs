@@ -375,14 +375,7 @@ impl Differ<'_> {
                     client_id: client_id.into(),
                     name: name.clone(),
                 },
-                fields: mapper_fields(existing)
-                    .into_iter()
-                    .map(|c| FieldChange {
-                        old: c.new,
-                        new: Value::Null,
-                        ..c
-                    })
-                    .collect(),
+                fields: removal_fields(existing),
                 reason: Some(reason),
                 operation: Some(Operation::DeleteMapper {
                     client_id: client_id.into(),
@@ -1073,6 +1066,18 @@ fn mapper_fields(mapper: &state::Mapper) -> Vec<FieldChange> {
         .into_iter()
         .map(|c| FieldChange {
             old: Value::Null,
+            ..c
+        })
+        .collect()
+}
+
+/// Fields shown for a deleted mapper: everything it had, going.
+fn removal_fields(mapper: &state::Mapper) -> Vec<FieldChange> {
+    mapper_fields(mapper)
+        .into_iter()
+        .map(|c| FieldChange {
+            old: c.new,
+            new: Value::Null,
             ..c
         })
         .collect()

@@ -371,17 +371,6 @@ fn a_partner_user_signs_in_through_an_oidc_broker() {
         ours.url, partner.name
     );
     let workspace = Workspace::new(&[("partner.yaml", &record(&ours.name, "oidc", &technical))]);
-    let secret_file = workspace.dir.path().join("broker.secret");
-    std::fs::write(&secret_file, SECRET).unwrap();
-    std::fs::set_permissions(
-        &secret_file,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    std::fs::write(
-        workspace.dir.path().join("fedctl.yaml"),
-        "inbound_secrets:\n  partner: { file: broker.secret }\n",
-    )
-    .unwrap();
+    workspace.inbound_secret_file("partner", SECRET);
     check_brokered_sign_in(&ours, &workspace);
 }

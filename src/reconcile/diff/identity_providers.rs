@@ -9,7 +9,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Differ, changed_fields, creation_fields, field_change, mapper_changes, mapper_fields};
+use super::{
+    Differ, changed_fields, creation_fields, field_change, mapper_changes, mapper_fields,
+    removal_fields,
+};
 use crate::reconcile::plan::{Action, Change, FieldChange, ObjectRef, Operation};
 use crate::state::{
     self, CLIENT_SECRET_KEY, IDP_MAPPERS_KEY, IdentityProvider, SECRET_SHOWN, config_path,
@@ -157,14 +160,7 @@ impl Differ<'_> {
                 record: record.to_owned(),
                 action: Action::Delete,
                 object: idp_mapper(alias, &name),
-                fields: mapper_fields(existing)
-                    .into_iter()
-                    .map(|c| FieldChange {
-                        old: c.new,
-                        new: Value::Null,
-                        ..c
-                    })
-                    .collect(),
+                fields: removal_fields(existing),
                 reason: Some("the record no longer imports this".into()),
                 operation: Some(Operation::DeleteIdpMapper {
                     alias: alias.into(),
