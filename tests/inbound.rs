@@ -238,7 +238,7 @@ fn an_oidc_partner_is_brokered_from_discovery_and_its_secret_is_never_shown() {
     .success()
     .stdout(never());
     assert!(!std::fs::read_to_string(&saved).unwrap().contains(SECRET));
-    run("apply", &["--yes"])
+    run("apply", &["--yes", "-vvv"])
         .success()
         .stdout(never())
         .stderr(never());

@@ -164,7 +164,7 @@ fn partner_idps_are_created_converge_drift_back_and_are_pruned() {
     let setup = setup();
     let never = || predicate::str::contains(SECRET).not();
     setup
-        .fedctl("apply", &["--yes"])
+        .fedctl("apply", &["--yes", "-vvv"])
         .success()
         .stdout(never().and(predicate::str::contains("(secret, set)")))
         .stderr(never());
@@ -220,7 +220,13 @@ fn partner_idps_are_created_converge_drift_back_and_are_pruned() {
         .fedctl("plan", &["--detailed-exitcode"])
         .code(2)
         .stdout(predicate::str::contains("someone-else").and(never()));
-    setup.fedctl("apply", &["--yes"]).success();
+    // The update reads the provider (secret masked) and writes it back: even at the most
+    // verbose level, the secret shows nowhere.
+    setup
+        .fedctl("apply", &["--yes", "-vvv"])
+        .success()
+        .stdout(never())
+        .stderr(never());
     assert_eq!(
         setup.idp("oidc-university").unwrap()["config"]["clientId"],
         "yourorg-broker"
