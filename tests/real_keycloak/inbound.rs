@@ -203,6 +203,7 @@ fn partner_realm(test: &str) -> Realm {
     assert_eq!(status, 204, "{body}");
     for (username, email) in [
         ("complete", Some("complete@partner.example.edu")),
+        ("newcomer", Some("newcomer@partner.example.edu")),
         ("partial", None),
     ] {
         let mut user = json!({"username": username, "enabled": true, "firstName": "Pat",
@@ -236,6 +237,20 @@ fn record(realm: &str, protocol: &str, technical: &str) -> String {
 
 /// Signs in to the test application through the broker as a partner user.
 fn sign_in(ours: &Realm, username: &str) -> Page {
+    let (mut browser, login) = start_sign_in(ours);
+    let Page::Html { body, .. } = &login else {
+        panic!("expected the partner's login page");
+    };
+    assert!(
+        body.contains("kc-form-login"),
+        "the partner's login form: {body}"
+    );
+    let page = browser.submit(&login, &[("username", username), ("password", PASSWORD)]);
+    browser.through_auto_posts(page)
+}
+
+/// Opens the test application's sign-in, sent straight to the broker: the page that comes up.
+fn start_sign_in(ours: &Realm) -> (Browser, Page) {
     let mut browser = Browser::new();
     let mut auth = Url::parse(&format!(
         "{}/realms/{}/protocol/openid-connect/auth",
@@ -249,16 +264,8 @@ fn sign_in(ours: &Realm, username: &str) -> Page {
         .append_pair("scope", "openid")
         .append_pair("kc_idp_hint", ALIAS);
     let page = browser.go(auth, None);
-    let login = browser.through_auto_posts(page);
-    let Page::Html { body, .. } = &login else {
-        panic!("expected the partner's login page");
-    };
-    assert!(
-        body.contains("kc-form-login"),
-        "the partner's login form: {body}"
-    );
-    let page = browser.submit(&login, &[("username", username), ("password", PASSWORD)]);
-    browser.through_auto_posts(page)
+    let page = browser.through_auto_posts(page);
+    (browser, page)
 }
 
 /// The user the broker made, by e-mail (a SAML broker names users by the partner's NameID),
@@ -373,4 +380,22 @@ fn a_partner_user_signs_in_through_an_oidc_broker() {
     let workspace = Workspace::new(&[("partner.yaml", &record(&ours.name, "oidc", &technical))]);
     workspace.inbound_secret_file("partner", SECRET);
     check_brokered_sign_in(&ours, &workspace);
+
+    // `link-existing`: nobody signs in through the broker, so no account is ever made by it.
+    let link_only = technical.clone() + "    first_sign_in: link-existing\n";
+    workspace.write_record("partner.yaml", &record(&ours.name, "oidc", &link_only));
+    ours.fedctl(&workspace, "apply", &["--yes"]).success();
+    let (mut browser, page) = start_sign_in(&ours);
+    let last = match &page {
+        Page::Html { body, .. } if body.contains("kc-form-login") => {
+            let page = browser.submit(&page, &[("username", "newcomer"), ("password", PASSWORD)]);
+            browser.through_auto_posts(page)
+        }
+        _ => page,
+    };
+    assert!(
+        !matches!(last, Page::Arrived(_)),
+        "a link-only provider signed a new user in"
+    );
+    assert_eq!(ours.get("/users/count"), json!(1), "no account was made");
 }
