@@ -101,6 +101,12 @@ start() {
   : "${KC_BOOTSTRAP_ADMIN_PASSWORD:?set KC_BOOTSTRAP_ADMIN_PASSWORD}"
   install
   mkdir -p "$run"
+  # One start at a time on this machine, from picking the ports until the server is up: two
+  # checkouts starting at once would otherwise pick the same free ports (the second server
+  # then fails to bind while its readiness check is answered by the first), and start-dev
+  # re-augments a shared distribution when its build options change.
+  exec 9>"$cache/.start-lock"
+  flock 9
   local http management
   if [ -n "${KC_HTTP_PORT:-}" ]; then
     http=$KC_HTTP_PORT management=${KC_MANAGEMENT_PORT:-$((KC_HTTP_PORT + 920))}
@@ -109,10 +115,6 @@ start() {
   fi
   echo "$http" >"$run/http-port"
   echo "$management" >"$run/management-port"
-  # start-dev re-augments the shared distribution when its build options change: one start at
-  # a time per distribution (released once the server is up).
-  exec 9>"$cache/$version/.start-lock"
-  flock 9
   log_note "starting on 127.0.0.1:$http (management $management), java: ${JAVA_HOME:-$(command -v java)}"
   # A session of its own, so that stop can end kc.sh and the JVM together.
   setsid env JAVA_OPTS_KC_HEAP="${JAVA_OPTS_KC_HEAP:--Xms64m -Xmx768m}" \
@@ -122,7 +124,8 @@ start() {
     >"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   local deadline=$((SECONDS + ${KC_START_TIMEOUT:-240}))
-  until ready; do
+  # Ready, and this server: its log says it listens on the port it was given.
+  until ready && grep -q "Listening on: http://127.0.0.1:$http" "$log"; do
     if ! running_pid >/dev/null; then
       flock -u 9
       log_note "exited during startup; last lines of $log:"

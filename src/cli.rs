@@ -62,6 +62,12 @@ pub enum Command {
     /// kcadm.sh), to bring them under fedctl with `plan --adopt` / `apply --adopt`.
     #[command(after_help = examples::IMPORT)]
     Import(commands::import::Args),
+    /// Prove each outbound federation by signing in through Keycloak's login pages: a
+    /// member of the access group gets a correctly signed assertion (or ID token) with the
+    /// promised attributes, a non-member is refused. Live targets only; exit 0 when every
+    /// check passes, 1 otherwise.
+    #[command(after_help = examples::VERIFY)]
+    Verify(commands::verify::Args),
     /// Print shell completions for fedctl, to be sourced by the shell.
     #[command(after_help = examples::COMPLETIONS)]
     Completions(commands::completions::Args),
@@ -117,6 +123,11 @@ Examples:
   fedctl import --realm-file realm.json --all-partners --out federations/
   fedctl import --url https://idp.example.org --realm your-realm --client https://app.partner.example.org
   fedctl import --target prod --client partner-portal --out federations/ --force";
+    pub const VERIFY: &str = "\
+Examples:
+  fedctl verify federations/ --url https://idp.example.org --synthetic
+  fedctl verify federations/ --target prod --member pilot.user --non-member outsider.user
+  fedctl verify federations/ --target prod --synthetic --idp-metadata handoff/partner-example-idp-metadata.xml --output json";
 
     pub const COMPLETIONS: &str = "\
 Examples:
@@ -140,6 +151,7 @@ pub fn run(mut cli: Cli) -> Result<Exit, Error> {
         Command::ExportMetadata(args) => commands::export_metadata::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args, Cli::command())),
+        Command::Verify(args) => commands::verify::run(&args),
     }
 }
 
@@ -152,6 +164,7 @@ fn record_args(command: &mut Command) -> Option<&mut RecordArgs> {
         Command::Certs(args) => Some(&mut args.records),
         Command::Review(args) => Some(&mut args.records),
         Command::ExportMetadata(args) => Some(&mut args.records),
+        Command::Verify(args) => Some(&mut args.records),
         Command::New(_) | Command::Import(_) | Command::Completions(_) => None,
     }
 }

@@ -242,6 +242,14 @@ fn saml_client_fields(
         "saml.server.signature",
         technical.sign_documents.unwrap_or(true),
     );
+    set_attribute(
+        fields,
+        "saml_idp_initiated_sso_url_name",
+        technical
+            .idp_initiated_sso_url_name
+            .as_deref()
+            .unwrap_or(""),
+    );
     // Without a partner certificate, requiring signed requests would make Keycloak generate a
     // key pair of its own and reject every request of the partner; encryption needs the
     // partner's certificate. So each switch is on exactly when its certificate is known.

@@ -49,6 +49,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     SavedPlan(#[from] crate::reconcile::saved::SavedPlanError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 impl Error {

@@ -33,4 +33,6 @@ pub mod scaffold;
 pub mod state;
 pub mod target;
 pub mod url_rule;
+pub mod user_profile;
+pub mod verify;
 pub mod x509;

@@ -20,7 +20,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "saml",
         ],
     ),
-    ("core", &["record", "state", "desired", "reconcile"]),
+    (
+        "core",
+        &["record", "state", "desired", "reconcile", "user_profile"],
+    ),
     (
         "ports and adapters",
         &["http", "metadata_source", "target", "keycloak", "config"],
@@ -28,14 +31,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "pipeline", "certs", "review", "export", "scaffold", "import",
+            "pipeline", "certs", "review", "export", "scaffold", "import", "verify",
         ],
     ),
     ("shell", &["logging", "error", "commands", "cli", "main"]),
 ];
 
 /// The core never talks to Keycloak, HTTP or the command line.
-const CORE: &[&str] = &["record", "state", "desired", "reconcile"];
+const CORE: &[&str] = &["record", "state", "desired", "reconcile", "user_profile"];
 const NOT_FOR_CORE: &[&str] = &["commands", "cli", "keycloak", "http", "config", "target"];
 
 fn src() -> PathBuf {

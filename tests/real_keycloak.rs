@@ -16,3 +16,5 @@ mod inbound;
 mod realm_files;
 #[path = "real_keycloak/server.rs"]
 mod server;
+#[path = "real_keycloak/verify.rs"]
+mod verify;

@@ -12,6 +12,7 @@ pub mod new;
 pub mod plan;
 pub mod review;
 pub mod validate;
+pub mod verify;
 
 /// Process exit status of a command that ran to completion (errors exit 1 from `main`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -111,6 +111,7 @@ fn show_notice(notice: Notice<'_>) {
             eprintln!("warning: {record}: partner metadata: {finding}")
         }
         Notice::Compiled { record, note } => eprintln!("note: {record}: {note}"),
+        Notice::Undeclared(dropped) => eprintln!("{}", printable(&dropped.to_string())),
     }
 }
 

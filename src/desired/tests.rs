@@ -174,6 +174,21 @@ fn record_values_override_saml_defaults() {
 }
 
 #[test]
+fn idp_initiated_sso_is_off_unless_the_record_names_a_url_name() {
+    let attribute = "attributes.saml_idp_initiated_sso_url_name";
+    let desired = compile_one("p", &record(SAML));
+    let fields = &desired.state.clients["https://app.partner.example.org"].fields;
+    assert_eq!(fields[attribute], serde_json::Value::Null);
+    let yaml = SAML.replace(
+        "partner_acs:",
+        "idp_initiated_sso_url_name: partner-example\n    partner_acs:",
+    );
+    let desired = compile_one("p", &record(&yaml));
+    let fields = &desired.state.clients["https://app.partner.example.org"].fields;
+    assert_eq!(fields[attribute], "partner-example");
+}
+
+#[test]
 fn a_public_oidc_client_gets_pkce_and_web_origins() {
     let yaml = r#"
 federation:

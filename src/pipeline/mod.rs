@@ -5,6 +5,7 @@
 //! [`PrepareOptions`] and show what comes back.
 
 pub mod apply;
+mod declared;
 mod open;
 pub mod validate;
 
@@ -23,6 +24,7 @@ use crate::runtime::block_on;
 use crate::saml::Finding;
 use crate::state::RealmState;
 use crate::target::{Target, TargetChoice, TargetError};
+use crate::user_profile;
 
 /// What a plan is made from, besides the target.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,8 @@ pub enum Notice<'a> {
     },
     /// What compiling a record decided without being asked (e.g. a default it applied).
     Compiled { record: &'a str, note: &'a str },
+    /// A mapper releases a user attribute the realm's user profile drops.
+    Undeclared(&'a user_profile::DroppedRelease),
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -155,6 +159,10 @@ pub fn prepare(
     }
     let scope = Scope::of(&desired);
     let observed = block_on(target.observe(&scope))?;
+    let profile = block_on(declared::user_profile(&target));
+    for dropped in user_profile::dropped_releases(&desired.state, &profile) {
+        notice(Notice::Undeclared(&dropped));
+    }
     let diff_options = DiffOptions {
         prune: options.prune,
         adopt: options.adopt,

@@ -101,6 +101,12 @@ pub struct Technical {
     /// Encrypt assertions with the partner's encryption certificate (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypt_assertions: Option<bool>,
+    /// SAML outbound: enables Keycloak's IdP-initiated SSO for the client under this URL
+    /// name (`/realms/<realm>/protocol/saml/clients/<name>`); off when absent. Anyone who can
+    /// sign in may then start a sign-in to the partner from our side (unsolicited Responses);
+    /// `fedctl verify` uses it for clients that require signed AuthnRequests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_initiated_sso_url_name: Option<String>,
     /// OIDC: the client ID the partner application uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,

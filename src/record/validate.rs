@@ -196,6 +196,11 @@ const FIELD_KINDS: &[(&str, Option<Protocol>, Option<Direction>)] = &[
     ("sign_documents", Some(Protocol::Saml), None),
     ("encrypt_assertions", Some(Protocol::Saml), None),
     (
+        "idp_initiated_sso_url_name",
+        Some(Protocol::Saml),
+        Some(Direction::Outbound),
+    ),
+    (
         "partner_sso",
         Some(Protocol::Saml),
         Some(Direction::Inbound),

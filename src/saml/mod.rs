@@ -21,7 +21,7 @@ mod parse;
 mod select;
 mod signature;
 mod sp_settings;
-mod xml;
+pub(crate) mod xml;
 
 pub use descriptor::{
     Contact, DescriptorError, SigningKey, add_contact, idp_descriptor, read_idp_descriptor,
@@ -35,6 +35,9 @@ pub use model::{
 };
 pub use parse::parse_metadata;
 pub use select::{Expired, SelectError};
-pub use signature::{SignatureError, read_signers, verify_signature, verify_signed_metadata};
+pub use signature::{
+    ALLOWED_TRANSFORMS, SignatureError, read_signers, verify_signature, verify_signed_metadata,
+    verify_xml_signature,
+};
 pub use sp_settings::{NameIdFormat, SpSettings, SpSettingsError, keycloak_name_format};
 pub use xml::MetadataError;

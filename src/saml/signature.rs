@@ -98,7 +98,7 @@ pub enum SignatureError {
 
 /// The canonicalisation and enveloped-signature transforms: anything else (XPath, XSLT)
 /// could make the signature cover less than the document.
-const ALLOWED_TRANSFORMS: [&str; 7] = [
+pub const ALLOWED_TRANSFORMS: [&str; 7] = [
     "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
     "http://www.w3.org/2001/10/xml-exc-c14n#",
     "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
@@ -144,12 +144,35 @@ pub fn verify_signed_metadata(
     }
     let metadata = parse_metadata(xml)?;
     check_coverage(&metadata)?;
+    let id_attrs = [
+        format!("{MD}:EntityDescriptor"),
+        format!("{MD}:EntitiesDescriptor"),
+    ];
+    let verified = verify_xml_signature(xml, signers, &id_attrs, None)?;
+    same_reading(metadata, &verified)
+}
+
+/// Verifies one XML signature of `xml` with xmlsec1 against `signers` (any of them may have
+/// signed) and returns the exact content its single reference's digest covered, as xmlsec1
+/// read it: callers take values from that content only, so nothing unsigned can be read.
+/// `id_attrs` (`namespace:Element`) name the elements whose `ID` attribute a reference may
+/// point at; `signature_xpath` picks the signature to verify (default: the first one).
+/// Checking which element a signature sits on and references is the caller's job.
+pub fn verify_xml_signature(
+    xml: &[u8],
+    signers: &[CertInfo],
+    id_attrs: &[String],
+    signature_xpath: Option<&str>,
+) -> Result<Vec<u8>, SignatureError> {
+    if signers.is_empty() {
+        return Err(SignatureError::NoSigner);
+    }
     let document = temp_file(xml)?;
     let mut failures = Vec::new();
     for signer in signers {
         let pem = temp_file(to_pem(signer).as_bytes())?;
-        match run_xmlsec(document.path(), pem.path())? {
-            Ok(verified) => return same_reading(metadata, &verified),
+        match run_xmlsec(document.path(), pem.path(), id_attrs, signature_xpath)? {
+            Ok(verified) => return Ok(verified),
             Err(detail) => failures.push(detail),
         }
     }
@@ -226,9 +249,18 @@ fn check_coverage(metadata: &Metadata) -> Result<(), SignatureError> {
 fn run_xmlsec(
     document: &Path,
     signer_pem: &Path,
+    id_attrs: &[String],
+    signature_xpath: Option<&str>,
 ) -> Result<Result<Vec<u8>, String>, SignatureError> {
-    let output = Command::new("xmlsec1")
-        .arg("--verify")
+    let mut command = Command::new("xmlsec1");
+    command.arg("--verify");
+    for element in id_attrs {
+        command.args(["--id-attr:ID", element]);
+    }
+    if let Some(xpath) = signature_xpath {
+        command.args(["--node-xpath", xpath]);
+    }
+    let output = command
         // Print the bytes each reference's digest was computed over.
         .args(["--store-references", "--print-debug"])
         // Only the key loaded below may be used: KeyValue/X509Data in the document are ignored
@@ -236,8 +268,6 @@ fn run_xmlsec(
         .args(["--enabled-key-data", "key-name"])
         // No remote or file references: only the document itself.
         .args(["--enabled-reference-uris", "empty,same-doc"])
-        .args(["--id-attr:ID", &format!("{MD}:EntityDescriptor")])
-        .args(["--id-attr:ID", &format!("{MD}:EntitiesDescriptor")])
         .arg("--pubkey-cert-pem")
         .arg(signer_pem)
         .arg(document)

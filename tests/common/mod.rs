@@ -154,12 +154,25 @@ impl Workspace {
     pub fn run_live(
         &self,
         url: &str,
-        (user, password): (&str, &str),
+        admin: (&str, &str),
         subcommand: &str,
         extra: &[&str],
     ) -> assert_cmd::assert::Assert {
+        self.run_live_with_env(url, admin, subcommand, extra, &[])
+    }
+
+    /// [`Workspace::run_live`] with more environment variables (test users' passwords).
+    pub fn run_live_with_env(
+        &self,
+        url: &str,
+        (user, password): (&str, &str),
+        subcommand: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> assert_cmd::assert::Assert {
         let mut command = fedctl();
         command
+            .envs(env.iter().copied())
             .current_dir(self.dir.path())
             .env("KEYCLOAK_USER", user)
             .env("KEYCLOAK_PASSWORD", password)

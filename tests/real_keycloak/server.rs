@@ -161,6 +161,18 @@ impl Realm {
         workspace.run_live(&self.url, admin, subcommand, extra)
     }
 
+    /// [`Realm::fedctl`] with more environment variables (test users' passwords).
+    pub fn fedctl_with_env(
+        &self,
+        workspace: &Workspace,
+        subcommand: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> assert_cmd::assert::Assert {
+        let admin = (self.user.as_str(), self.password.as_str());
+        workspace.run_live_with_env(&self.url, admin, subcommand, extra, env)
+    }
+
     pub fn admin_password(&self) -> &str {
         &self.password
     }
