@@ -294,3 +294,46 @@ fn review_lists_the_partner_users_in_the_access_group() {
     assert!(text.contains("jdoe@university.example.edu"), "{text}");
     assert!(!text.contains("records not applied"), "{text}");
 }
+
+#[test]
+fn a_saml_partner_idp_from_its_metadata_trusts_every_signing_key() {
+    const METADATA: &str =
+        "saml-metadata/entities/python3-saml_idp_metadata_multi_signing_certs.xml";
+    let record = format!(
+        r#"federation:
+  partner: "Metadata University"
+  type: saml
+  direction: partner-idp-to-your-sp
+  technical:
+    your_entity_id: "https://idp.yourorg.example.org/realms/{REALM}"
+    partner_metadata: "idp-metadata.xml"
+  access_control:
+    group: "metadata-university-users"
+    approver: "Head of Research IT"
+    review_frequency: annual
+  attributes_shared: [email]
+"#
+    );
+    let workspace = Workspace::new(&[("metadata-university.yaml", &record)]);
+    std::fs::copy(
+        common::fixture(METADATA),
+        workspace.records().join("idp-metadata.xml"),
+    )
+    .unwrap();
+    workspace.run("apply", &["--yes"]).success();
+    let realm = workspace.realm_json();
+    let config = &provider(&realm, "metadata-university").unwrap()["config"];
+    assert_eq!(
+        config["idpEntityId"],
+        "https://idp.examle.com/saml/metadata"
+    );
+    assert_eq!(
+        config["singleSignOnServiceUrl"],
+        "https://idp.examle.com/saml/sso"
+    );
+    // Only an HTTP-Redirect SSO service: requests go by redirect.
+    assert_eq!(config["postBindingAuthnRequest"], "false");
+    let certificates = config["signingCertificate"].as_str().unwrap();
+    assert_eq!(certificates.split(',').count(), 3, "{certificates}");
+    workspace.run("plan", &["--detailed-exitcode"]).code(0);
+}
