@@ -2,7 +2,8 @@
 # Runs fedctl's whole test suite on a fresh machine: installs the external tools some tests
 # drive (xmllint + OASIS schemas for metadata validation, xmlsec1 for XML signatures,
 # promtool for Prometheus output), then runs every test of the workspace, and the
-# real-Keycloak tier against each Keycloak version below (docs/real-keycloak.md).
+# real-Keycloak tier against each Keycloak version below (docs/real-keycloak.md), including
+# kc-sim's conformance tests against each real version (a difference fails the run in CI).
 #
 # Real Keycloak: VERSION=JAVA_HOME pairs (an empty JAVA_HOME: `java` on PATH). With CI=true a
 # version that cannot be fetched or started fails the run; elsewhere the tier is skipped, loudly.
@@ -107,8 +108,8 @@ fi
 # The simulator's own conformance run: KC_CONFORMANCE_URL only selects a real server below.
 env -u KC_CONFORMANCE_URL cargo test --workspace --locked --no-fail-fast "$@"
 
-# Differential conformance, on request (tests/kc-sim/README.md lists the known differences):
-# kc-sim's conformance tests, unchanged, against the Keycloak at KC_CONFORMANCE_URL.
+# Differential conformance against a Keycloak of your own, on request (each version of the
+# tier gets its own run below): kc-sim's conformance tests against KC_CONFORMANCE_URL.
 if [ -n "${KC_CONFORMANCE_URL:-}" ]; then
   cargo test --locked -p kc-sim --test conformance -- --test-threads=4
 fi
@@ -117,12 +118,30 @@ fi
 cargo build --locked -p kc-sim
 compat env KC_SIM_BIN="$PWD/target/debug/kc-sim"
 
+# Differential conformance: kc-sim's conformance tests, unchanged, against the real server
+# (tests/kc-sim/README.md). In CI a difference fails the run; elsewhere it is reported loudly.
+conformance() {
+  local version=$1 started_at=$SECONDS
+  echo "==> kc-sim conformance tests against Keycloak $version" >&2
+  if KC_CONFORMANCE_URL="$FEDCTL_REAL_KEYCLOAK_URL" KC_CONFORMANCE_USER="$FEDCTL_REAL_KEYCLOAK_USER" \
+    KC_CONFORMANCE_PASSWORD="$FEDCTL_REAL_KEYCLOAK_PASSWORD" \
+    cargo test --locked -p kc-sim --test conformance -- --test-threads=4; then
+    echo "==> conformance against Keycloak $version: passed in $((SECONDS - started_at)) s" >&2
+  elif in_ci; then
+    echo "error: kc-sim differs from Keycloak $version (failures above)" >&2
+    exit 1
+  else
+    echo "==> WARNING: kc-sim differs from Keycloak $version (failures above; CI fails on this)" >&2
+  fi
+}
+
 run_tier_extras() {
+  conformance "$1"
   compat env KC_URL="$FEDCTL_REAL_KEYCLOAK_URL" KC_ADMIN_USER="$FEDCTL_REAL_KEYCLOAK_USER" \
     KC_ADMIN_PASSWORD="$FEDCTL_REAL_KEYCLOAK_PASSWORD"
 }
 if [ -n "$first" ]; then
-  run_tier_extras
+  run_tier_extras "${first%%=*}"
   stop_keycloak "${first%%=*}"
 fi
 # The other versions: the tier alone, one server at a time.
@@ -131,6 +150,6 @@ for pair in ${versions[@]+"${versions[@]:1}"}; do
   start_keycloak "$version" "${pair#*=}" || continue
   echo "==> real-Keycloak tier on Keycloak $version" >&2
   cargo test --locked --no-fail-fast --test real_keycloak --test live_keycloak "$@"
-  run_tier_extras
+  run_tier_extras "$version"
   stop_keycloak "$version"
 done

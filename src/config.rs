@@ -12,8 +12,11 @@
 //!     client_id: fedctl                 # service account; secret from the environment:
 //!     client_secret_env: PROD_KEYCLOAK_SECRET   # default KEYCLOAK_CLIENT_SECRET
 //!     # or an admin user: username: admin, password_env: PROD_KEYCLOAK_PASSWORD
+//! inbound_secrets:                      # OIDC inbound: the client secret the partner issued us
+//!   partner-oidc: { env: PARTNER_OIDC_SECRET }      # by record id: a variable…
+//!   other-partner: { file: secrets/other.secret }   # …or a file of mode 0600 (relative to this file)
 //! ```
-//! Secrets never live in the file, only the names of the variables that hold them.
+//! Secrets never live in the file, only the names of the variables and files that hold them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,7 @@ use url::Url;
 use crate::keycloak::admin::connection::{ENV_CLIENT_SECRET, ENV_PASSWORD};
 use crate::keycloak::admin::secret::Secret;
 use crate::keycloak::admin::{Connection, Credentials};
+use crate::state::SecretSource;
 use crate::target::{TargetChoice, TargetError, check_realm, check_realm_argument};
 
 /// Where fedctl looks for its configuration (`FEDCTL_CONFIG` overrides).
@@ -38,6 +42,17 @@ pub struct ConfigFile {
     pub records: Option<PathBuf>,
     #[serde(default)]
     pub targets: BTreeMap<String, NamedTarget>,
+    /// Per inbound OIDC record: where its client secret is.
+    #[serde(default)]
+    pub inbound_secrets: BTreeMap<String, SecretRef>,
+}
+
+/// Where one secret is: exactly one of an environment variable or a file.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    pub env: Option<String>,
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -116,12 +131,54 @@ pub struct LiveTarget {
 pub fn configured_records(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<PathBuf>, TargetError> {
+    let Some((path, config)) = existing_config(env)? else {
+        return Ok(None);
+    };
+    Ok(config.records.map(|dir| beside_config(&path, &dir)))
+}
+
+/// Where each inbound OIDC record's client secret is (fedctl.yaml `inbound_secrets:`); empty
+/// without a fedctl.yaml.
+pub fn inbound_secrets(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, SecretSource>, TargetError> {
+    let Some((path, config)) = existing_config(env)? else {
+        return Ok(BTreeMap::new());
+    };
+    config
+        .inbound_secrets
+        .into_iter()
+        .map(|(record, secret)| {
+            let source = match (secret.env, secret.file) {
+                (Some(name), None) => SecretSource::Env(name),
+                (None, Some(file)) => SecretSource::File(beside_config(&path, &file)),
+                _ => {
+                    return Err(TargetError::Config(format!(
+                        "{}: inbound_secrets.{record}: give exactly one of `env:` or `file:`",
+                        path.display()
+                    )));
+                }
+            };
+            Ok((record, source))
+        })
+        .collect()
+}
+
+/// fedctl.yaml (or `FEDCTL_CONFIG`) and its content, when the file exists.
+fn existing_config(
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(PathBuf, ConfigFile)>, TargetError> {
     let path = env(ENV_CONFIG).map_or_else(|| PathBuf::from(DEFAULT_PATH), PathBuf::from);
     if !path.exists() {
         return Ok(None);
     }
-    let records = ConfigFile::load(&path)?.records;
-    Ok(records.map(|dir| path.parent().unwrap_or(Path::new("")).join(dir)))
+    let config = ConfigFile::load(&path)?;
+    Ok(Some((path, config)))
+}
+
+/// A path fedctl.yaml names, relative to the file.
+fn beside_config(config: &Path, relative: &Path) -> PathBuf {
+    config.parent().unwrap_or(Path::new("")).join(relative)
 }
 
 /// The live Keycloak the arguments name, or `None` when they name none.

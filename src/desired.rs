@@ -3,13 +3,16 @@
 //! An outbound federation becomes: a client (SAML or OIDC) with one protocol mapper per
 //! released attribute, a client role, the access group holding that role, and — when access
 //! is enforced — a browser flow bound to the client that denies everyone without the role
-//! (keycloak-admin-api.md §6.3). Every object carries the ownership marker of its record.
+//! (keycloak-admin-api.md §6.3). An inbound federation becomes an identity provider
+//! ([`inbound`]). Every object carries the ownership marker of its record.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 
+use self::inbound::add_inbound;
+pub use self::inbound::{InboundSources, OidcDiscovery, idp_alias};
 use crate::record::attribute::{AttributeDefinition, AttributeSource};
 use crate::record::profile::AttributeProfile;
 use crate::record::{
@@ -64,10 +67,22 @@ pub fn compile<'a>(
     compile_with_metadata(records, profile, &PartnerMetadata::new())
 }
 
+/// [`compile_all`] for records without inbound sources.
 pub fn compile_with_metadata<'a>(
     records: impl IntoIterator<Item = RecordRef<'a>>,
     profile: &AttributeProfile,
     metadata: &PartnerMetadata,
+) -> Desired {
+    compile_all(records, profile, metadata, &InboundSources::default())
+}
+
+/// Compiles every record: outbound ones with their partner's SP metadata, inbound ones with
+/// their partner's IdP metadata, discovery document and secret source.
+pub fn compile_all<'a>(
+    records: impl IntoIterator<Item = RecordRef<'a>>,
+    profile: &AttributeProfile,
+    metadata: &PartnerMetadata,
+    inbound: &InboundSources,
 ) -> Desired {
     let mut desired = Desired::default();
     for record in records {
@@ -84,11 +99,11 @@ pub fn compile_with_metadata<'a>(
                     .notes
                     .extend(notes.into_iter().map(|note| (record.id.to_owned(), note)));
             }
-            Direction::Inbound => desired.skipped.push((
-                record.id.to_owned(),
-                "inbound federations (partner IdP to our SP) are validated but not reconciled yet"
-                    .to_owned(),
-            )),
+            Direction::Inbound => {
+                if let Err(why) = add_inbound(&mut desired.state, &record, profile, inbound) {
+                    desired.skipped.push((record.id.to_owned(), why));
+                }
+            }
         }
     }
     desired
@@ -543,6 +558,7 @@ fn restrict_flow(record: &RecordRef<'_>, client_id: &str, role: &str) -> Flow {
     }
 }
 
+pub mod inbound;
 mod partner_metadata;
 
 #[cfg(test)]

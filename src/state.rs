@@ -13,6 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod identity_provider;
+
+pub use self::identity_provider::{
+    CLIENT_SECRET_KEY, CONFIG_PREFIX, IDP_MAPPERS_KEY, IdentityProvider, SECRET_SHOWN,
+    SecretSource, config_path,
+};
+
 /// Attribute (client, role, group) naming the record an object was created for.
 pub const OWNER_ATTRIBUTE: &str = "fedctl.managed-by";
 /// Client attribute listing the protocol mappers fedctl created on that client, so mappers an
@@ -37,6 +44,9 @@ pub struct RealmState {
     pub flows: BTreeMap<String, Flow>,
     /// Users named as pilot users (observed: those that exist).
     pub users: BTreeMap<String, User>,
+    /// Identity providers by alias (inbound federations).
+    #[serde(default)]
+    pub identity_providers: BTreeMap<String, IdentityProvider>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,8 @@ mod e2e;
 mod import;
 #[path = "import_support/mod.rs"]
 mod import_support;
+#[path = "real_keycloak/inbound.rs"]
+mod inbound;
 #[path = "real_keycloak/realm_files.rs"]
 mod realm_files;
 #[path = "real_keycloak/rollover.rs"]

@@ -277,7 +277,7 @@ fn a_group_shared_by_two_records_lists_both_owners() {
 }
 
 #[test]
-fn pilot_users_get_the_role_directly_and_inbound_records_are_skipped() {
+fn pilot_users_get_the_role_directly_and_incomplete_inbound_records_are_skipped() {
     let yaml = SAML.replace(
         "review_frequency: quarterly",
         "review_frequency: quarterly\n    pilot_users: [alice]",
@@ -304,6 +304,8 @@ fn pilot_users_get_the_role_directly_and_inbound_records_are_skipped() {
     assert_eq!(desired.records, ["out", "in"]);
     assert_eq!(desired.skipped.len(), 1);
     assert_eq!(desired.skipped[0].0, "in");
+    assert!(desired.skipped[0].1.contains("no single sign-on URL"));
+    assert!(desired.state.identity_providers.is_empty());
 }
 
 /// What the partner's SP metadata says, as `SpSettings::from_entity` reports it.

@@ -7,3 +7,4 @@ pub mod keys;
 pub mod realm_file;
 pub mod realm_json;
 pub mod realm_shape;
+pub mod secret_source;

@@ -13,11 +13,12 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::keys::KEY_PROVIDER_TYPE;
-use super::{generated_keys, realm_json as rj, realm_shape};
+use super::realm_json::identity_providers as idp;
+use super::{generated_keys, realm_json as rj, realm_shape, secret_source};
 use crate::fsutil::{self, FileLock, Mode};
 use crate::reconcile::Operation;
 use crate::reconcile::Scope;
-use crate::state::{Fields, RealmState};
+use crate::state::{Fields, Mapper, RealmState, SecretSource};
 use crate::target::{Target, TargetError};
 
 pub struct RealmFile {
@@ -189,6 +190,41 @@ impl Target for RealmFile {
     }
 }
 
+/// Writes an identity provider's fields; a client secret is read from its source as it is
+/// written. `create` starts from an empty representation.
+fn put_identity_provider(
+    document: &mut Value,
+    alias: &str,
+    fields: &Fields,
+    client_secret: Option<&SecretSource>,
+    create: bool,
+) -> Result<(), TargetError> {
+    let secret = client_secret.map(secret_source::read).transpose()?;
+    if create {
+        idp::delete_provider(document, alias);
+        idp::create_provider(document, alias, fields);
+    }
+    let provider = idp::provider_mut(document, alias)
+        .ok_or_else(|| missing(format!("identity provider {alias}")))?;
+    idp::set_fields(provider, fields);
+    if let Some(secret) = secret {
+        idp::set_secret(provider, secret.expose());
+    }
+    Ok(())
+}
+
+fn put_idp_mapper(
+    document: &mut Value,
+    alias: &str,
+    name: &str,
+    mapper: &Mapper,
+) -> Result<(), TargetError> {
+    idp::provider_mut(document, alias)
+        .ok_or_else(|| missing(format!("identity provider {alias}")))?;
+    idp::put_mapper(document, alias, name, mapper);
+    Ok(())
+}
+
 fn missing(object: String) -> TargetError {
     TargetError::Missing { object }
 }
@@ -302,6 +338,34 @@ fn execute(document: &mut Value, operation: &Operation) -> Result<(), TargetErro
             Ok(())
         }
         BindBrowserFlow { client_id, flow } => bind(document, client_id, flow.as_deref()),
+        CreateIdentityProvider {
+            alias,
+            fields,
+            client_secret,
+        } => put_identity_provider(document, alias, fields, client_secret.as_ref(), true),
+        UpdateIdentityProvider {
+            alias,
+            fields,
+            client_secret,
+        } => put_identity_provider(document, alias, fields, client_secret.as_ref(), false),
+        DeleteIdentityProvider { alias } => {
+            idp::delete_provider(document, alias);
+            Ok(())
+        }
+        CreateIdpMapper {
+            alias,
+            name,
+            mapper,
+        }
+        | UpdateIdpMapper {
+            alias,
+            name,
+            mapper,
+        } => put_idp_mapper(document, alias, name, mapper),
+        DeleteIdpMapper { alias, name } => {
+            idp::delete_mapper(document, alias, name);
+            Ok(())
+        }
     }
 }
 

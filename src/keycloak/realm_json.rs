@@ -12,6 +12,8 @@ use crate::state::{
     PILOT_USERS_ATTRIBUTE, RealmState, Requirement, Role, StepKind, User,
 };
 
+pub mod identity_providers;
+
 /// Client representation keys that are not scalar settings (or are secret): never compared,
 /// never shown.
 const CLIENT_NON_FIELDS: &[&str] = &[
@@ -126,6 +128,7 @@ pub fn observe(document: &Value) -> RealmState {
             .iter()
             .filter_map(|u| Some((str_field(u, "username")?.to_owned(), user_state(u))))
             .collect(),
+        identity_providers: identity_providers::observe(document),
     }
 }
 

@@ -21,6 +21,8 @@ pub const MAX_METADATA_BYTES: u64 = 512 * 1024 * 1024;
 
 const MAX_REDIRECTS: usize = 5;
 
+const SAML_METADATA: &str = "application/samlmetadata+xml, application/xml, text/xml";
+
 /// How metadata URLs are fetched (`--ca-cert`, `--allow-insecure-http`, `--timeout`).
 #[derive(Debug, Clone, Default)]
 pub struct FetchOptions {
@@ -74,20 +76,23 @@ impl Fetcher {
         })
     }
 
-    /// The body at `url`, retried when the failure is transient.
+    /// The SAML metadata at `url`, retried when the failure is transient.
     pub async fn get(&self, url: &Url) -> Result<Vec<u8>, FetchError> {
+        self.get_as(url, SAML_METADATA).await
+    }
+
+    /// The body at `url` in one of the `accept`ed media types (Keycloak answers 406 to a
+    /// discovery request that accepts XML only).
+    pub async fn get_as(&self, url: &Url, accept: &str) -> Result<Vec<u8>, FetchError> {
         http::check_scheme(url, self.allow_insecure_http)?;
         retry::with_retries(RetryPolicy::default(), Replay::Always, async |_| {
-            self.attempt(url).await
+            self.attempt(url, accept).await
         })
         .await
     }
 
-    async fn attempt(&self, url: &Url) -> Attempt<Vec<u8>, FetchError> {
-        let request = self.client.get(url.clone()).header(
-            header::ACCEPT,
-            "application/samlmetadata+xml, application/xml, text/xml",
-        );
+    async fn attempt(&self, url: &Url, accept: &str) -> Attempt<Vec<u8>, FetchError> {
+        let request = self.client.get(url.clone()).header(header::ACCEPT, accept);
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return transport(&error),

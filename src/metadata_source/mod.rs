@@ -6,8 +6,9 @@
 
 mod documents;
 mod fetch;
+pub mod inbound;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,7 +22,8 @@ use crate::printable::printable;
 use crate::record::written_as_url;
 use crate::record::{Direction, LoadedRecord, Protocol};
 use crate::saml::{
-    self, Expired, Finding, SelectError, SignatureError, SpSettings, SpSettingsError,
+    self, Entity, Expired, Finding, IdpSettings, IdpSettingsError, SelectError, SignatureError,
+    SpSettings, SpSettingsError,
 };
 use crate::url_rule;
 
@@ -58,6 +60,8 @@ pub enum Problem {
     Expired(Expired),
     #[error(transparent)]
     SpSettings(SpSettingsError),
+    #[error(transparent)]
+    IdpSettings(IdpSettingsError),
 }
 
 impl Problem {
@@ -68,7 +72,7 @@ impl Problem {
             Problem::SpSettings(SpSettingsError::UnsafeLocation { .. }) => {
                 "federation.technical.partner_metadata"
             }
-            Problem::Select(_) | Problem::SpSettings(_) => {
+            Problem::Select(_) | Problem::SpSettings(_) | Problem::IdpSettings(_) => {
                 "federation.technical.metadata_entity_id"
             }
             _ => "federation.technical.partner_metadata",
@@ -102,6 +106,9 @@ impl Problem {
             Problem::SpSettings(_) => {
                 "an outbound federation needs the partner's SP metadata (an SPSSODescriptor)"
             }
+            Problem::IdpSettings(_) => {
+                "an inbound federation needs the partner's IdP metadata (an IDPSSODescriptor)"
+            }
         })
     }
 }
@@ -122,26 +129,33 @@ pub struct Resolution {
     pub findings: Vec<(String, Finding)>,
 }
 
-/// The `partner_metadata` of a record whose metadata is read: outbound SAML. Inbound
-/// federations would read IdP metadata; they are not reconciled yet.
-fn metadata_of(record: &LoadedRecord) -> Option<&str> {
+/// The `partner_metadata` of a SAML record in `direction`.
+fn metadata_in(record: &LoadedRecord, direction: Direction) -> Option<&str> {
     let federation = &record.record.federation;
-    let outbound_saml =
-        federation.direction == Direction::Outbound && federation.protocol == Protocol::Saml;
-    outbound_saml
-        .then_some(federation.technical.partner_metadata.as_deref())
+    let saml = federation.direction == direction && federation.protocol == Protocol::Saml;
+    saml.then_some(federation.technical.partner_metadata.as_deref())
         .flatten()
+}
+
+/// The `partner_metadata` of a record whose SP metadata is read: outbound SAML.
+fn metadata_of(record: &LoadedRecord) -> Option<&str> {
+    metadata_in(record, Direction::Outbound)
+}
+
+/// The `partner_metadata` of any SAML record, SP or IdP metadata.
+fn any_metadata_of(record: &LoadedRecord) -> Option<&str> {
+    metadata_in(record, Direction::Outbound).or(metadata_in(record, Direction::Inbound))
 }
 
 /// Whether the record's partner metadata is at a URL (to be fetched).
 pub fn names_url(record: &LoadedRecord) -> bool {
-    metadata_of(record).is_some_and(written_as_url)
+    any_metadata_of(record).is_some_and(written_as_url)
 }
 
 /// Reads and fetches every document the records name.
 pub async fn load(records: &[LoadedRecord], fetch: &FetchOptions) -> Documents {
     let locations = records.iter().filter_map(|record| {
-        let text = metadata_of(record)?;
+        let text = any_metadata_of(record)?;
         Location::of_record(&record.path, text).ok()
     });
     Documents::load(locations, fetch).await
@@ -158,15 +172,14 @@ pub fn resolve_each<'r>(
         .iter()
         .filter_map(|record| {
             let text = metadata_of(record)?;
-            let resolved =
-                resolve(record, text, documents, &mut signatures, options).map_err(|problem| {
-                    PartnerMetadataError {
-                        record: record.id.clone(),
-                        location: printable(&url_rule::redact_credentials(text)).into_owned(),
-                        help: problem.help(),
-                        problem,
-                    }
-                });
+            let resolved = entity(record, text, documents, &mut signatures, options)
+                .and_then(|entity| {
+                    Ok(Resolved {
+                        settings: SpSettings::from_entity(entity).map_err(Problem::SpSettings)?,
+                        findings: entity.findings.clone(),
+                    })
+                })
+                .map_err(|problem| located(record, text, problem));
             Some((record, resolved))
         })
         .collect()
@@ -193,13 +206,23 @@ pub fn resolve_all(
     Ok(resolution)
 }
 
-fn resolve(
+fn located(record: &LoadedRecord, text: &str, problem: Problem) -> PartnerMetadataError {
+    PartnerMetadataError {
+        record: record.id.clone(),
+        location: printable(&url_rule::redact_credentials(text)).into_owned(),
+        help: problem.help(),
+        problem,
+    }
+}
+
+/// The partner's entity in its metadata: signature verified, picked, not expired.
+fn entity<'d>(
     record: &LoadedRecord,
     text: &str,
-    documents: &Documents,
+    documents: &'d Documents,
     signatures: &mut Signatures,
     options: Options,
-) -> Result<Resolved, Problem> {
+) -> Result<&'d Entity, Problem> {
     let location = Location::of_record(&record.path, text).map_err(Problem::Url)?;
     let document = documents.get(&location).map_err(Problem::Source)?;
     let technical = &record.record.federation.technical;
@@ -218,10 +241,39 @@ fn resolve(
             .check_valid_until(options.now)
             .map_err(Problem::Expired)?;
     }
-    Ok(Resolved {
-        settings: SpSettings::from_entity(entity).map_err(Problem::SpSettings)?,
-        findings: entity.findings.clone(),
-    })
+    Ok(entity)
+}
+
+/// Per inbound SAML record: its partner IdP's settings; and the findings per record.
+pub type InboundResolution = (BTreeMap<String, IdpSettings>, Vec<(String, Finding)>);
+
+/// Every inbound SAML record's partner IdP, from its metadata (verified like SP metadata),
+/// with the metadata's findings.
+pub fn resolve_inbound(
+    records: &[LoadedRecord],
+    documents: &Documents,
+    options: Options,
+) -> Result<InboundResolution, Box<PartnerMetadataError>> {
+    let mut signatures = Signatures::default();
+    let mut settings = BTreeMap::new();
+    let mut findings = Vec::new();
+    for record in records {
+        let Some(text) = metadata_in(record, Direction::Inbound) else {
+            continue;
+        };
+        let entity = entity(record, text, documents, &mut signatures, options)
+            .map_err(|problem| Box::new(located(record, text, problem)))?;
+        let idp = IdpSettings::from_entity(entity)
+            .map_err(|e| Box::new(located(record, text, Problem::IdpSettings(e))))?;
+        findings.extend(
+            entity
+                .findings
+                .iter()
+                .map(|f| (record.id.clone(), f.clone())),
+        );
+        settings.insert(record.id.clone(), idp);
+    }
+    Ok((settings, findings))
 }
 
 /// Signature checks already made: one per document and signer, not one per record.

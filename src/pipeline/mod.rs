@@ -14,7 +14,8 @@ use std::time::Duration;
 use miette::Diagnostic;
 
 pub use self::open::{AnyTarget, open_target, records_realm};
-use crate::desired::{self, Desired, RecordRef};
+use crate::desired::{self, Desired, InboundSources, RecordRef};
+use crate::metadata_source::inbound::{self, InboundSourceError};
 use crate::metadata_source::{self, FetchOptions, PartnerMetadataError};
 use crate::reconcile::Scope;
 use crate::reconcile::{self, DiffOptions, Plan};
@@ -69,6 +70,10 @@ pub enum PrepareError {
     #[diagnostic(transparent)]
     PartnerMetadata(#[from] Box<PartnerMetadataError>),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InboundSource(#[from] Box<InboundSourceError>),
+
     /// `--record NAME` names no record of the set.
     #[error("{0}")]
     #[diagnostic(code(fedctl::usage))]
@@ -122,25 +127,31 @@ pub fn prepare(
     };
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
     let documents = block_on(metadata_source::load(&set.records, &fetch));
-    let metadata = metadata_source::resolve_all(
-        &set.records,
-        &documents,
-        metadata_source::Options {
-            allow_expired: options.allow_expired_metadata,
-            now: time::OffsetDateTime::now_utc(),
-        },
-    )?;
+    let judge = metadata_source::Options {
+        allow_expired: options.allow_expired_metadata,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let metadata = metadata_source::resolve_all(&set.records, &documents, judge)?;
+    let (mut idps, idp_findings) =
+        metadata_source::resolve_inbound(&set.records, &documents, judge)?;
     drop(documents);
-    let desired = desired::compile_with_metadata(
+    idps.extend(inbound::signing_certificates(&set.records)?);
+    let sources = InboundSources {
+        saml: idps,
+        oidc: block_on(inbound::discover(&set.records, &fetch))?,
+        secrets: crate::config::inbound_secrets(&|name| std::env::var(name).ok())?,
+    };
+    let desired = desired::compile_all(
         set.records.iter().map(|r| RecordRef {
             id: &r.id,
             federation: &r.record.federation,
         }),
         &set.profile,
         &metadata.settings,
+        &sources,
     );
     set.warnings.iter().for_each(|w| notice(Notice::Record(w)));
-    for (record, finding) in &metadata.findings {
+    for (record, finding) in metadata.findings.iter().chain(&idp_findings) {
         notice(Notice::PartnerMetadata { record, finding });
     }
     for (record, note) in &desired.notes {

@@ -42,6 +42,7 @@ pub fn diff(desired: &Desired, observed: &RealmState, options: DiffOptions) -> P
     };
     differ.flows();
     differ.clients();
+    differ.identity_providers();
     differ.groups();
     differ.pilot_users();
     differ.orphans();
@@ -374,14 +375,7 @@ impl Differ<'_> {
                     client_id: client_id.into(),
                     name: name.clone(),
                 },
-                fields: mapper_fields(existing)
-                    .into_iter()
-                    .map(|c| FieldChange {
-                        old: c.new,
-                        new: Value::Null,
-                        ..c
-                    })
-                    .collect(),
+                fields: removal_fields(existing),
                 reason: Some(reason),
                 operation: Some(Operation::DeleteMapper {
                     client_id: client_id.into(),
@@ -759,7 +753,21 @@ impl Differ<'_> {
                 )
             },
         );
-        let found: Vec<_> = clients.chain(flows).collect();
+        let identity_providers = unwanted(
+            &observed.identity_providers,
+            &desired.identity_providers,
+            |idp| idp.owner().map(str::to_owned).into_iter().collect(),
+            |alias| {
+                let alias = alias.to_owned();
+                (
+                    ObjectRef::IdentityProvider {
+                        alias: alias.clone(),
+                    },
+                    Operation::DeleteIdentityProvider { alias },
+                )
+            },
+        );
+        let found: Vec<_> = clients.chain(flows).chain(identity_providers).collect();
         for (owners, object, operation) in found {
             if !self.outside_run(&owners) {
                 let owner = owners.into_iter().next().unwrap_or_default();
@@ -770,21 +778,29 @@ impl Differ<'_> {
         self.unwanted_groups();
     }
 
-    /// What goes with a deleted client: its mappers (what it released) and roles.
+    /// What goes with a deleted client: its mappers (what it released) and roles; with a
+    /// deleted identity provider: its mappers.
     fn goes_with(&self, object: &ObjectRef) -> Vec<FieldChange> {
-        let ObjectRef::Client { client_id } = object else {
-            return Vec::new();
-        };
-        let client = &self.observed.clients[client_id];
         let names = |keys: Vec<&String>| json!(keys);
-        [
-            ("mappers", names(client.mappers.keys().collect())),
-            ("roles", names(client.roles.keys().collect())),
-        ]
-        .into_iter()
-        .filter(|(_, list)| list.as_array().is_some_and(|l| !l.is_empty()))
-        .map(|(path, list)| field_change(path, list, Value::Null))
-        .collect()
+        let parts = match object {
+            ObjectRef::Client { client_id } => {
+                let client = &self.observed.clients[client_id];
+                vec![
+                    ("mappers", names(client.mappers.keys().collect())),
+                    ("roles", names(client.roles.keys().collect())),
+                ]
+            }
+            ObjectRef::IdentityProvider { alias } => {
+                let idp = &self.observed.identity_providers[alias];
+                vec![("mappers", names(idp.mappers.keys().collect()))]
+            }
+            _ => return Vec::new(),
+        };
+        parts
+            .into_iter()
+            .filter(|(_, list)| list.as_array().is_some_and(|l| !l.is_empty()))
+            .map(|(path, list)| field_change(path, list, Value::Null))
+            .collect()
     }
 
     /// A partial run leaves alone every object that a record it was not given may own.
@@ -1055,6 +1071,18 @@ fn mapper_fields(mapper: &state::Mapper) -> Vec<FieldChange> {
         .collect()
 }
 
+/// Fields shown for a deleted mapper: everything it had, going.
+fn removal_fields(mapper: &state::Mapper) -> Vec<FieldChange> {
+    mapper_fields(mapper)
+        .into_iter()
+        .map(|c| FieldChange {
+            old: c.new,
+            new: Value::Null,
+            ..c
+        })
+        .collect()
+}
+
 /// A flow tree as lines, one per step, indented by depth: `REQUIRED auth-cookie`.
 pub fn flow_outline(steps: &[state::FlowStep]) -> Vec<String> {
     let mut lines = Vec::new();
@@ -1126,6 +1154,8 @@ fn unwanted<'a, T, D>(
             Some((owners, object, operation))
         })
 }
+
+mod identity_providers;
 
 #[cfg(test)]
 mod tests;

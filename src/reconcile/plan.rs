@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{Fields, Flow, Mapper};
+use crate::state::{Fields, Flow, Mapper, SecretSource};
 
 /// A plan is a list of changes in execution order, plus the records fedctl skipped and the
 /// records it cannot enforce (a conflict withholds the whole record).
@@ -76,6 +76,13 @@ pub enum ObjectRef {
     FlowBinding {
         client_id: String,
     },
+    IdentityProvider {
+        alias: String,
+    },
+    IdpMapper {
+        alias: String,
+        name: String,
+    },
 }
 
 impl fmt::Display for ObjectRef {
@@ -100,6 +107,10 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Flow { alias } => write!(f, "flow {alias}"),
             ObjectRef::FlowBinding { client_id } => {
                 write!(f, "browser flow binding of {client_id}")
+            }
+            ObjectRef::IdentityProvider { alias } => write!(f, "identity provider {alias}"),
+            ObjectRef::IdpMapper { alias, name } => {
+                write!(f, "mapper {name} of identity provider {alias}")
             }
         }
     }
@@ -225,6 +236,36 @@ pub enum Operation {
         client_id: String,
         flow: Option<String>,
     },
+    /// Creates an identity provider; `client_secret` names where the target reads the OIDC
+    /// client secret when it writes it (the value never enters a plan).
+    CreateIdentityProvider {
+        alias: String,
+        fields: Fields,
+        client_secret: Option<SecretSource>,
+    },
+    /// Sets the given fields (and the secret, when given); everything else is kept.
+    UpdateIdentityProvider {
+        alias: String,
+        fields: Fields,
+        client_secret: Option<SecretSource>,
+    },
+    DeleteIdentityProvider {
+        alias: String,
+    },
+    CreateIdpMapper {
+        alias: String,
+        name: String,
+        mapper: Mapper,
+    },
+    UpdateIdpMapper {
+        alias: String,
+        name: String,
+        mapper: Mapper,
+    },
+    DeleteIdpMapper {
+        alias: String,
+        name: String,
+    },
 }
 
 impl Operation {
@@ -235,14 +276,23 @@ impl Operation {
         use Operation::*;
         match self {
             CreateGroup { .. } | UpdateGroup { .. } | CreateFlow { .. } | ReplaceFlow { .. } => 0,
-            CreateClient { .. } | UpdateClient { .. } => 1,
-            CreateRole { .. } | UpdateRole { .. } | CreateMapper { .. } | UpdateMapper { .. } => 2,
+            // The group mapper names the access group, which phase 0 creates.
+            CreateClient { .. }
+            | UpdateClient { .. }
+            | CreateIdentityProvider { .. }
+            | UpdateIdentityProvider { .. } => 1,
+            CreateRole { .. }
+            | UpdateRole { .. }
+            | CreateMapper { .. }
+            | UpdateMapper { .. }
+            | CreateIdpMapper { .. }
+            | UpdateIdpMapper { .. } => 2,
             GrantGroupRole { .. } | GrantUserRole { .. } => 3,
             BindBrowserFlow { .. } => 5,
             RevokeGroupRole { .. } | RevokeUserRole { .. } => 6,
-            DeleteMapper { .. } | DeleteRole { .. } => 7,
+            DeleteMapper { .. } | DeleteRole { .. } | DeleteIdpMapper { .. } => 7,
             // Deleting a client releases its flow binding, so clients go before flows.
-            DeleteClient { .. } => 8,
+            DeleteClient { .. } | DeleteIdentityProvider { .. } => 8,
             DeleteFlow { .. } => 9,
             DeleteGroup { .. } => 10,
         }

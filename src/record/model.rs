@@ -141,6 +141,26 @@ pub struct Technical {
     /// SAML inbound: the partner IdP's single sign-on URL (when no metadata is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_sso: Option<String>,
+    /// SAML inbound without metadata: PEM file (relative to the record) holding the partner
+    /// IdP's signing certificate(s); during a rollover, both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_signing_cert: Option<String>,
+    /// Inbound: how a partner user signing in for the first time is handled (default `create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_sign_in: Option<FirstSignIn>,
+}
+
+/// What happens when a partner user signs in through the broker for the first time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirstSignIn {
+    /// An account is created from what the partner sends (e-mail trusted as verified); an
+    /// existing account with the same e-mail is linked only after its owner re-authenticates.
+    #[default]
+    Create,
+    /// No account is created: the partner identity can only be linked, by a user already signed
+    /// in to an account of ours (an admin reviews who has accounts).
+    LinkExisting,
 }
 
 /// A single value or a list of values (`partner_acs: url` or `partner_acs: [url1, url2]`).

@@ -230,6 +230,12 @@ const FIELD_KINDS: &[(&str, Option<Protocol>, Option<Direction>)] = &[
         Some(Direction::Inbound),
     ),
     ("idp_alias", None, Some(Direction::Inbound)),
+    (
+        "partner_signing_cert",
+        Some(Protocol::Saml),
+        Some(Direction::Inbound),
+    ),
+    ("first_sign_in", None, Some(Direction::Inbound)),
 ];
 
 /// Fields that mean nothing for this record's protocol or direction: most likely the wrong

@@ -15,6 +15,7 @@
 //!   technical contact to it.
 
 mod descriptor;
+mod idp_settings;
 mod model;
 mod parse;
 mod select;
@@ -25,6 +26,7 @@ pub(crate) mod xml;
 pub use descriptor::{
     Contact, DescriptorError, SigningKey, add_contact, idp_descriptor, read_idp_descriptor,
 };
+pub use idp_settings::{IdpSettings, IdpSettingsError};
 pub use model::{
     CertProblem, ContactPerson, Endpoint, Entity, Finding, FindingKind, IdpDescriptor,
     KeyDescriptor, KeyUse, Localized, Metadata, Organization, Position, RequestedAttribute, Role,

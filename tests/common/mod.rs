@@ -105,6 +105,20 @@ impl Workspace {
         std::fs::write(self.records().join(name), content).unwrap();
     }
 
+    /// Writes `secret` to a 0600 file beside the records and names it in fedctl.yaml as the
+    /// client secret of inbound record `record`.
+    pub fn inbound_secret_file(&self, record: &str, secret: &str) {
+        let file = self.dir.path().join(format!("{record}.secret"));
+        std::fs::write(&file, secret).unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        std::fs::write(
+            self.dir.path().join("fedctl.yaml"),
+            format!("inbound_secrets:\n  {record}: {{ file: {record}.secret }}\n"),
+        )
+        .unwrap();
+    }
+
     pub fn remove_record(&self, name: &str) {
         std::fs::remove_file(self.records().join(name)).unwrap();
     }

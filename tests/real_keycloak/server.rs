@@ -227,7 +227,14 @@ pub fn example_records(realm: &str) -> Workspace {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        records.push((name, for_realm(&text, "your-realm", realm)));
+        // Records name the realm; files beside them (an inbound example's certificate) do not.
+        let is_record = path.extension().is_some_and(|e| e == "yaml");
+        let text = if is_record {
+            for_realm(&text, "your-realm", realm)
+        } else {
+            text
+        };
+        records.push((name, text));
     }
     let borrowed: Vec<(&str, &str)> = records
         .iter()

@@ -13,6 +13,7 @@ use crate::certs::model::{Found, Inventory, RealmSigning, SourceKind, Usage};
 use crate::keycloak::key_providers::from_realm_keys;
 use crate::keycloak::keys::{self, KeyStatus, KeyUse, KeysError, RealmKey};
 use crate::record::Direction;
+use crate::state::OWNER_ATTRIBUTE;
 use crate::target::key_providers;
 
 /// The parts of a realm that hold certificates.
@@ -180,23 +181,30 @@ fn managed_client<'a>(realm: &'a RealmSnapshot, record: &RecordRef<'_>) -> Optio
         .find(|c| str_field(c, "clientId") == Some(client_id))
 }
 
-/// The identity provider a record manages: by `idp_alias`; without one, by the partner's
-/// entity ID (`idpEntityId`) or by the record id as alias.
+/// The identity provider a record manages: the one fedctl marked as the record's; else by
+/// `idp_alias`; without one, by the partner's entity ID (`idpEntityId`) or by the record id
+/// as alias.
 fn managed_identity_provider<'a>(
     realm: &'a RealmSnapshot,
     record: &RecordRef<'_>,
 ) -> Option<&'a Value> {
     let technical = &record.federation.technical;
-    realm.identity_providers.iter().find(|idp| {
-        let alias = str_field(idp, "alias");
-        match &technical.idp_alias {
-            Some(wanted) => alias == Some(wanted.as_str()),
-            None => {
-                alias == Some(record.id)
-                    || (technical.partner_entity_id.is_some()
-                        && config(idp, "idpEntityId") == technical.partner_entity_id.as_deref())
+    let marked = realm
+        .identity_providers
+        .iter()
+        .find(|idp| config(idp, OWNER_ATTRIBUTE) == Some(record.id));
+    marked.or_else(|| {
+        realm.identity_providers.iter().find(|idp| {
+            let alias = str_field(idp, "alias");
+            match &technical.idp_alias {
+                Some(wanted) => alias == Some(wanted.as_str()),
+                None => {
+                    alias == Some(record.id)
+                        || (technical.partner_entity_id.is_some()
+                            && config(idp, "idpEntityId") == technical.partner_entity_id.as_deref())
+                }
             }
-        }
+        })
     })
 }
 
@@ -312,6 +320,29 @@ mod tests {
 
     fn aliases(found: &[Found]) -> Vec<&str> {
         found.iter().map(|f| f.location.as_str()).collect()
+    }
+
+    #[test]
+    fn the_identity_provider_fedctl_marked_for_the_record_comes_first() {
+        let mut marked = idp("broker", "https://metadata-only.example");
+        marked["config"]["fedctl.managed-by"] = json!("uni");
+        let realm = RealmSnapshot {
+            identity_providers: vec![idp("x", "https://idp.uni.example"), marked],
+            ..RealmSnapshot::default()
+        };
+        let record = inbound(None);
+        let refs = [RecordRef {
+            id: "uni",
+            federation: &record.federation,
+        }];
+        let found = collect(&realm, &refs);
+        assert!(
+            found
+                .iter()
+                .all(|f| f.location.starts_with("identity provider broker ")),
+            "{:?}",
+            aliases(&found)
+        );
     }
 
     #[test]

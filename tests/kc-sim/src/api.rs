@@ -42,6 +42,13 @@ impl SimulatorBuilder {
         self
     }
 
+    /// A Keycloak 26 minor release to behave like (4 or 7, default 7): 26.4 keeps
+    /// the older forms that 26.7 changed (README, "Keycloak 26.4 and 26.7").
+    pub fn keycloak_minor(mut self, minor: u8) -> Self {
+        self.config.minor = minor;
+        self
+    }
+
     /// Access-token lifespan for every realm (default: the realm's setting,
     /// 60 s in master, 300 s elsewhere).
     pub fn token_lifespan(mut self, lifespan: Duration) -> Self {
@@ -451,7 +458,7 @@ impl Simulator {
         Some(crate::idps::represent(
             alias,
             r.idps.get(alias)?,
-            self.app.config.version,
+            &self.app.config,
         ))
     }
 
@@ -462,7 +469,7 @@ impl Simulator {
             store.realms.get(realm)?,
             true,
             true,
-            self.app.config.version,
+            &self.app.config,
         ))
     }
 

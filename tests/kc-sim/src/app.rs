@@ -13,6 +13,10 @@ use time::OffsetDateTime;
 pub struct Config {
     /// Keycloak major version whose behaviour is simulated (22..=26).
     pub version: u8,
+    /// Minor release of Keycloak 26 (4 or 7): some behaviour changed between 26.4 and 26.7,
+    /// both checked against the real releases (26.4.7, 26.7.3). Releases in between are
+    /// taken to behave like 26.4 (inferred).
+    pub minor: u8,
     /// Overrides every realm's `accessTokenLifespan` when set.
     pub token_lifespan: Option<i64>,
     /// Not-after of realm key certificates (default: 10 years from creation).
@@ -25,11 +29,19 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             version: 26,
+            minor: 7,
             token_lifespan: None,
             key_not_after: None,
             admin_user: "admin".into(),
             admin_password: "admin".into(),
         }
+    }
+}
+
+impl Config {
+    /// Whether the simulated release is `major.minor` or newer.
+    pub fn at_least(&self, major: u8, minor: u8) -> bool {
+        (self.version, self.minor) >= (major, minor)
     }
 }
 

@@ -54,7 +54,7 @@ pub fn routes() -> Router<Arc<crate::app::App>> {
         )
         .route(
             &format!("{C}/installation/providers/{{provider}}"),
-            get(installation),
+            get(crate::installation::installation),
         )
 }
 
@@ -169,6 +169,15 @@ pub fn create(realm: &mut Realm, mut body: Obj) -> ApiResult<String> {
     let id = body.str("id").map(str::to_string).unwrap_or_else(new_id);
     if realm.clients.contains_key(&id) {
         return Err(ApiError::ModelDuplicate(DUPLICATE));
+    }
+    if body.bool("authorizationServicesEnabled") == Some(true)
+        && body.bool("serviceAccountsEnabled") != Some(true)
+    {
+        // The authorization setup looks the service account up and fails
+        // (seen on 26.4.7 and 26.7.3); nothing is created.
+        return Err(ApiError::Server(
+            "Client does not have a service account".into(),
+        ));
     }
     let mappers = body.remove("protocolMappers");
     let default_names = body.remove("defaultClientScopes").map(|v| strings(&v));
@@ -429,18 +438,32 @@ fn fill_web_origins(rep: &mut Obj) {
 }
 
 /// Client attributes Keycloak 26 lets `q` search by default (the rest needs the
-/// client provider's `searchableAttributes` setting; seen on 26.7).
+/// client provider's `searchableAttributes` setting).
 const SEARCHABLE: &[&str] = &["saml_idp_initiated_sso_url_name"];
 
-fn refuse_unsearchable(wanted: &[(String, String)], version: u8) -> ApiResult<()> {
-    let refused: Vec<&str> = wanted
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .filter(|k| version >= 26 && !SEARCHABLE.contains(k))
-        .collect();
-    if refused.is_empty() {
-        return Ok(());
+/// Keycloak 26.7 refuses a search by other attributes, naming them in its set's
+/// order; 26.4 leaves them out of the search (both seen on the real releases).
+fn searchable(
+    mut wanted: Vec<(String, String)>,
+    config: &crate::app::Config,
+) -> ApiResult<Vec<(String, String)>> {
+    if config.version < 26 {
+        return Ok(wanted);
     }
+    if !config.at_least(26, 7) {
+        wanted.retain(|(k, _)| SEARCHABLE.contains(&k.as_str()));
+        return Ok(wanted);
+    }
+    let mut refused: Vec<&str> = Vec::new();
+    for (k, _) in &wanted {
+        if !SEARCHABLE.contains(&k.as_str()) && !refused.contains(&k.as_str()) {
+            refused.push(k);
+        }
+    }
+    if refused.is_empty() {
+        return Ok(wanted);
+    }
+    let refused = crate::java_order::hash_set_order(&refused);
     Err(ApiError::OAuth(
         StatusCode::BAD_REQUEST,
         "invalid_request",
@@ -449,7 +472,7 @@ fn refuse_unsearchable(wanted: &[(String, String)], version: u8) -> ApiResult<()
 }
 
 /// The message of a `ModelDuplicateException` raised by a database constraint.
-const DUPLICATE: &str = "Duplicate resource error";
+pub const DUPLICATE: &str = "Duplicate resource error";
 
 /// The PUT merge of §2.2.
 pub fn update(realm: &mut Realm, id: &str, body: Obj) -> ApiResult<()> {
@@ -595,8 +618,7 @@ async fn list(admin: Admin, q: Query) -> ApiResult {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty());
         let selected: Vec<&Client> = if let Some(query) = q.get("q") {
-            let wanted = parse_attribute_query(query);
-            refuse_unsearchable(&wanted, version)?;
+            let wanted = searchable(parse_attribute_query(query), &admin.app.config)?;
             page.apply(clients.into_iter().filter(|c| {
                 let attrs = c.rep.obj("attributes");
                 wanted
@@ -824,37 +846,5 @@ fn link_scope(admin: Admin, id: String, scope: String, optional: Option<bool>) -
             }
         }
         Ok(no_content())
-    })
-}
-
-/// `GET /clients/{id}/installation/providers/{provider}` (the OIDC adapter JSON
-/// and the SAML SP descriptor; other providers answer 404 here).
-async fn installation(
-    admin: Admin,
-    Path((_, id, provider)): Path<(String, String, String)>,
-) -> ApiResult {
-    admin.read(|realm| {
-        let c = find(&admin, realm, &id)?;
-        admin.require(admin.view_clients())?;
-        match provider.as_str() {
-            "keycloak-oidc-keycloak-json" if c.protocol() == "openid-connect" => {
-                let mut v = json!({
-                    "realm": realm.name,
-                    "auth-server-url": format!("{}/", admin.base),
-                    "ssl-required": realm.settings.str("sslRequired").unwrap_or("external"),
-                    "resource": c.client_id(),
-                });
-                if c.flag("publicClient") {
-                    v["public-client"] = json!(true);
-                } else if c.flag("bearerOnly") {
-                    v["bearer-only"] = json!(true);
-                } else {
-                    v["credentials"] = json!({ "secret": c.rep.str("secret") });
-                }
-                v["confidential-port"] = json!(0);
-                Ok(json_response(v))
-            }
-            _ => Err(ApiError::not_found("Unknown Provider")),
-        }
     })
 }

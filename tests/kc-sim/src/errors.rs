@@ -22,8 +22,9 @@ const JSON_HINT: &str = "Cannot parse the JSON";
 pub enum ApiError {
     /// `ErrorRepresentation` from `ErrorResponse.exists/error`: `{"errorMessage": ...}`.
     Message(StatusCode, String),
-    /// A user-profile validation error: `{"field", "errorMessage", "params": [field]}` (400).
-    Validation(String, String),
+    /// A user-profile validation error: `{"field", "errorMessage", "params": [field, ...]}`
+    /// (400); the extra params are the validator's (a length's bounds).
+    Validation(String, String, Vec<Value>),
     /// A JAX-RS exception with a message, mapped by the global handler: `{"error": msg}`.
     Jaxrs(StatusCode, String),
     /// `ModelDuplicateException` reaching the global handler (409): `unknown_error`
@@ -83,7 +84,10 @@ impl ApiError {
     pub fn body(&self, version: u8) -> Value {
         match self {
             ApiError::Message(_, m) => json!({ "errorMessage": m }),
-            ApiError::Validation(f, m) => json!({ "field": f, "errorMessage": m, "params": [f] }),
+            ApiError::Validation(f, m, extra) => {
+                let params: Vec<Value> = std::iter::once(json!(f)).chain(extra.clone()).collect();
+                json!({ "field": f, "errorMessage": m, "params": params })
+            }
             ApiError::OAuth(_, e, d) => json!({ "error": e, "error_description": d }),
             ApiError::Jaxrs(_, m) => handler_body(version, m, None),
             ApiError::ModelDuplicate(m) if version >= 26 => {

@@ -174,7 +174,7 @@ pub fn insert(realm: &mut Realm, rep: Obj) -> ApiResult<String> {
 }
 
 /// IdentityProviderRepresentation with secrets masked.
-pub fn represent(alias: &str, idp: &Idp, version: u8) -> Value {
+pub fn represent(alias: &str, idp: &Idp, config: &crate::app::Config) -> Value {
     let mut m = Obj::new();
     m.insert("alias".into(), json!(alias));
     m.insert("internalId".into(), json!(idp.internal_id));
@@ -182,13 +182,18 @@ pub fn represent(alias: &str, idp: &Idp, version: u8) -> Value {
         m.insert(k.clone(), v.clone());
     }
     m.entry("enabled").or_insert(json!(true));
-    for f in FLAGS {
-        m.entry(*f).or_insert(json!(false));
-    }
-    if version >= 26 {
-        m.entry("hideOnLogin").or_insert(json!(false));
-    } else {
+    if config.version < 26 {
         m.remove("hideOnLogin");
+    }
+    // 26.7 keeps these flags nullable: absent unless set (seen on 26.7.3); before,
+    // they were always written.
+    if !config.at_least(26, 7) {
+        for f in FLAGS {
+            m.entry(*f).or_insert(json!(false));
+        }
+        if config.version >= 26 {
+            m.entry("hideOnLogin").or_insert(json!(false));
+        }
     }
     if let Some(Value::Object(c)) = m.get_mut("config")
         && c.get("clientSecret")
@@ -305,12 +310,11 @@ async fn list(admin: Admin, q: Query) -> ApiResult {
         idps.sort_by(|a, b| a.0.cmp(b.0));
         let page = paging(&q, None, Some(100));
         let brief = flag(&q, "briefRepresentation", false);
-        let version = admin.app.config.version;
         let items = page
             .apply(idps)
             .into_iter()
             .map(|(a, i)| {
-                let full = represent(a, i, version);
+                let full = represent(a, i, &admin.app.config);
                 if brief {
                     let keep = [
                         "alias",
@@ -351,7 +355,7 @@ async fn get_one(admin: Admin, Path((_, alias)): Path<(String, String)>) -> ApiR
     admin.require(admin.view_idps())?;
     admin.read(|realm| {
         let (a, i) = find(realm, &alias)?;
-        Ok(json_response(represent(a, i, admin.app.config.version)))
+        Ok(json_response(represent(a, i, &admin.app.config)))
     })
 }
 
@@ -439,6 +443,11 @@ async fn create_mapper(
     let mut rep = parse_object(&body, &IDP_MAPPER)?;
     admin.write(|realm| {
         let key = find(realm, &alias)?.0.clone();
+        // The alias is taken from the body alone: without it the database's not-null
+        // constraint fails, reported as a duplicate (seen on 26.4.7 and 26.7.3).
+        if rep.str("identityProviderAlias").is_none() {
+            return Err(ApiError::ModelDuplicate(crate::clients::DUPLICATE));
+        }
         rep.insert("identityProviderAlias".into(), json!(key));
         let id = insert_mapper(realm, rep)?;
         Ok(created(admin.location(&format!(
@@ -675,26 +684,57 @@ async fn import_config(admin: Admin, headers: HeaderMap, body: Bytes) -> ApiResu
     };
     let mut config = match provider.as_str() {
         "saml" => saml_config(&document)?,
-        "oidc" | "keycloak-oidc" => oidc_config(&document)?,
+        "oidc" | "keycloak-oidc" => {
+            let mut config = oidc_config(&document)?;
+            // 26.4 fills the OIDC config's sync mode; 26.7 does not (both seen).
+            if !admin.app.config.at_least(26, 7) {
+                config.entry("syncMode").or_insert(json!("LEGACY"));
+            }
+            config
+        }
         _ => return Err(ApiError::bad_request("Could not find provider")),
     };
     if let Some(url) = from_url {
         config.insert("metadataDescriptorUrl".into(), json!(url));
     }
-    config.entry("syncMode").or_insert(json!("LEGACY"));
     Ok(json_response(Value::Object(config)))
 }
 
-/// Serves a URL pointing at this simulator from its own state. Other hosts are
-/// refused: the simulator makes no outgoing requests.
+/// The origin (`http://host:port`) and path of `url` when it addresses this server:
+/// its own base, or the same scheme and port on another loopback name.
+fn own_origin(own_base: &str, url: &str) -> Option<(String, String)> {
+    let own = url::Url::parse(own_base).ok()?;
+    let target = url::Url::parse(url).ok()?;
+    let loopback = |u: &url::Url| match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let same = own.origin() == target.origin()
+        || (own.scheme() == target.scheme()
+            && own.port_or_known_default() == target.port_or_known_default()
+            && loopback(&own)
+            && loopback(&target));
+    same.then(|| {
+        let origin = target.origin().ascii_serialization();
+        (origin, target.path().to_string())
+    })
+}
+
+/// Serves a URL pointing at this simulator from its own state, under whichever loopback
+/// name it is addressed (`localhost` when called on `127.0.0.1`, and the other way round).
+/// Any other URL fails as a fetch Keycloak cannot complete does: a 500 (seen on 26.7.3
+/// for an unknown host, an unknown realm and an unknown path); the simulator makes no
+/// outgoing requests.
 fn fetch_own(admin: &Admin, url: &str) -> ApiResult<String> {
     let refuse = || {
-        ApiError::bad_request(format!(
-            "Could not import config from {url}: only this server's own URLs can be fetched"
+        ApiError::Server(format!(
+            "Could not import config from {url}: not this server"
         ))
     };
-    let rest = url.strip_prefix(&admin.base).ok_or_else(refuse)?;
-    let mut parts = rest.trim_start_matches('/').split('/');
+    let (base, path) = own_origin(&admin.base, url).ok_or_else(refuse)?;
+    let mut parts = path.trim_start_matches('/').split('/');
     let (Some("realms"), Some(realm_name)) = (parts.next(), parts.next()) else {
         return Err(refuse());
     };
@@ -703,12 +743,12 @@ fn fetch_own(admin: &Admin, url: &str) -> ApiResult<String> {
     let realm = store.realms.get(realm_name).ok_or_else(refuse)?;
     match tail.as_slice() {
         ["protocol", "saml", "descriptor"] => Ok(crate::descriptor::idp_descriptor(
-            &admin.base,
+            &base,
             realm_name,
             &crate::key_providers::descriptor_keys(&admin.app, realm),
         )),
         [".well-known", "openid-configuration"] => {
-            let iss = crate::auth::issuer(&admin.base, realm_name);
+            let iss = crate::auth::issuer(&base, realm_name);
             let oidc = format!("{iss}/protocol/openid-connect");
             Ok(json!({
                 "issuer": iss, "authorization_endpoint": format!("{oidc}/auth"), "token_endpoint": format!("{oidc}/token"),

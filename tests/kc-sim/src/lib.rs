@@ -30,6 +30,8 @@ mod groups;
 mod http;
 mod idps;
 mod import;
+mod installation;
+mod java_order;
 mod json;
 mod key_providers;
 mod keys;
@@ -48,6 +50,7 @@ pub mod state;
 mod tokens;
 mod users;
 mod xml;
+mod zip;
 
 mod api;
 

@@ -19,9 +19,9 @@ struct Args {
     /// Realm export JSON to load (repeatable).
     #[arg(long = "import", value_name = "FILE")]
     imports: Vec<PathBuf>,
-    /// Keycloak major version to simulate (22..=26).
-    #[arg(long, default_value_t = 26, value_parser = clap::value_parser!(u8).range(22..=26))]
-    keycloak_version: u8,
+    /// Keycloak version to simulate: a major (22..=26) or 26.4 / 26.7.
+    #[arg(long, default_value = "26", value_parser = parse_version)]
+    keycloak_version: (u8, u8),
     /// Access-token lifespan in seconds for every realm.
     #[arg(long, value_name = "SECONDS")]
     token_lifespan: Option<u64>,
@@ -48,6 +48,18 @@ struct Args {
     drop_rate: f64,
 }
 
+/// `22`..`26`, or `26.4`/`26.7` (the Keycloak 26 minors whose differences are modelled).
+fn parse_version(s: &str) -> Result<(u8, u8), String> {
+    match s.split_once('.') {
+        None => match s.parse::<u8>() {
+            Ok(major @ 22..=26) => Ok((major, 7)),
+            _ => Err(format!("{s}: expected a major version from 22 to 26")),
+        },
+        Some(("26", minor @ ("4" | "7"))) => Ok((26, minor.parse().expect("a digit"))),
+        Some(_) => Err(format!("{s}: expected 26.4 or 26.7")),
+    }
+}
+
 fn parse_date(s: &str) -> Result<time::OffsetDateTime, String> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
@@ -66,7 +78,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let args = Args::parse();
     let mut builder = Simulator::builder()
-        .keycloak_version(args.keycloak_version)
+        .keycloak_version(args.keycloak_version.0)
+        .keycloak_minor(args.keycloak_version.1)
         .faults(Faults {
             latency_ms: args.latency_ms,
             jitter_ms: args.jitter_ms,
@@ -89,7 +102,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!(
         "kc-sim (Keycloak {}) listening on http://{}",
-        args.keycloak_version,
+        match args.keycloak_version {
+            (26, minor) => format!("26.{minor}"),
+            (major, _) => major.to_string(),
+        },
         listener.local_addr()?
     );
     tokio::select! {

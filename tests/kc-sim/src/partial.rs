@@ -10,6 +10,7 @@ use crate::repr::{CLIENT, IDP, IDP_MAPPER, PARTIAL_IMPORT, USER};
 use crate::state::Realm;
 use axum::Router;
 use axum::body::Bytes;
+use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -38,7 +39,13 @@ fn export_group(realm: &Realm, g: &crate::state::Group) -> Value {
 }
 
 /// RealmRepresentation without users, secrets masked (`StripSecretsUtils`).
-pub fn export_realm(realm: &Realm, clients: bool, groups_and_roles: bool, version: u8) -> Value {
+pub fn export_realm(
+    realm: &Realm,
+    clients: bool,
+    groups_and_roles: bool,
+    config: &crate::app::Config,
+) -> Value {
+    let version = config.version;
     let mut v = crate::realms::represent(realm);
     let o = v.as_object_mut().expect("object");
     if groups_and_roles {
@@ -86,7 +93,7 @@ pub fn export_realm(realm: &Realm, clients: bool, groups_and_roles: bool, versio
             realm
                 .idps
                 .iter()
-                .map(|(a, i)| crate::idps::represent(a, i, version))
+                .map(|(a, i)| crate::idps::represent(a, i, config))
                 .collect(),
         ),
     );
@@ -162,7 +169,7 @@ async fn export(admin: Admin, q: Query) -> ApiResult {
             realm,
             clients,
             groups,
-            admin.app.config.version,
+            &admin.app.config,
         )))
     })
 }
@@ -231,7 +238,7 @@ async fn partial_import(admin: Admin, body: Bytes) -> ApiResult {
     };
     admin.write(|realm| {
         let mut work = realm.clone();
-        let results = run_import(&mut work, &rep, policy)?;
+        let results = run_import(&mut work, &rep, policy, &admin.app.config)?;
         *realm = work;
         Ok(json_response(json!({
             "overwritten": results.overwritten, "added": results.added, "skipped": results.skipped, "results": results.items,
@@ -239,7 +246,12 @@ async fn partial_import(admin: Admin, body: Bytes) -> ApiResult {
     })
 }
 
-fn run_import(realm: &mut Realm, rep: &Obj, policy: Policy) -> ApiResult<Results> {
+fn run_import(
+    realm: &mut Realm,
+    rep: &Obj,
+    policy: Policy,
+    config: &crate::app::Config,
+) -> ApiResult<Results> {
     let mut r = Results::default();
     let server = |e: String| ApiError::Server(e);
     for c in list(rep, "clients") {
@@ -350,6 +362,14 @@ fn run_import(realm: &mut Realm, rep: &Obj, policy: Policy) -> ApiResult<Results
             format!("Group '{path}' already exists")
         })? {
             Some(("SKIPPED", id)) => r.push("SKIPPED", "GROUP", &name, &id),
+            Some(_) if config.version == 26 && !config.at_least(26, 7) => {
+                // 26.4 re-creates the group before the old one is gone: the sibling
+                // names' unique index refuses it (seen on 26.4.7).
+                return Err(ApiError::Message(
+                    StatusCode::CONFLICT,
+                    crate::clients::DUPLICATE.into(),
+                ));
+            }
             other => {
                 if let Some((_, id)) = &other {
                     crate::groups::remove(realm, id);
@@ -458,12 +478,16 @@ fn import_roles(
         } else {
             "REALM_ROLE"
         };
-        r.push(
-            if added { "ADDED" } else { "OVERWRITTEN" },
-            kind,
-            &name,
-            &id,
-        );
+        if added {
+            r.push("ADDED", kind, &name, &id);
+            continue;
+        }
+        r.push("OVERWRITTEN", kind, &name, &id);
+        // An overwritten realm role is re-created and so also reported (and counted)
+        // as added (seen on 26.4.7 and 26.7.3; client roles not checked).
+        if client.is_none() {
+            r.push("ADDED", kind, &name, &id);
+        }
     }
     Ok(())
 }

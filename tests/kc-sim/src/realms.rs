@@ -218,20 +218,22 @@ async fn keys(admin: Admin) -> ApiResult {
     })
 }
 
-/// The release reported for each simulated major version (§0: "26.x" = 26.1.2).
-pub fn release(version: u8) -> &'static str {
-    match version {
+/// The release reported for each simulated version: the releases whose behaviour
+/// was checked (26.4.7 and 26.7.3 against the real servers).
+pub fn release(config: &crate::app::Config) -> &'static str {
+    match config.version {
         22 => "22.0.5",
         23 => "23.0.7",
         24 => "24.0.5",
         25 => "25.0.6",
-        _ => "26.1.2",
+        _ if config.at_least(26, 7) => "26.7.3",
+        _ => "26.4.7",
     }
 }
 
 /// `GET /admin/serverinfo`, reduced to what clients read (the version).
 async fn server_info(caller: Caller) -> ApiResult {
-    let version = release(caller.app.config.version);
+    let version = release(&caller.app.config);
     Ok(json_response(json!({
         "systemInfo": { "version": version, "serverTime": time::OffsetDateTime::now_utc().to_string() },
         "profileInfo": { "name": "community", "disabledFeatures": [], "previewFeatures": [], "experimentalFeatures": [] },

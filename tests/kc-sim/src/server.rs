@@ -43,9 +43,14 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Unknown paths, as RESTEasy answers them.
+/// Unknown paths, as RESTEasy answers them: Keycloak 26 (RESTEasy Reactive) with a
+/// plain `NotFoundException` (seen on 26.4.7 and 26.7.3), older releases naming the
+/// missing resource method.
 async fn unmatched(State(app): State<Arc<App>>, req: Request) -> ApiError {
     app.counts().record(req.method().as_str(), "(unmatched)");
+    if app.config.version >= 26 {
+        return ApiError::plain_not_found();
+    }
     ApiError::not_found("Unable to find matching target resource method")
 }
 

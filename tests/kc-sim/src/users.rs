@@ -259,16 +259,56 @@ fn check_unique(realm: &Realm, id: Option<&str>, rep: &Obj) -> ApiResult<()> {
     Ok(())
 }
 
+/// The default user profile's `length` validator on `username` (min 3, max 255; seen on
+/// 26.4.7 and 26.7.3).
+fn check_username_length(username: &str) -> ApiResult<()> {
+    let length = username.chars().count();
+    if (3..=255).contains(&length) {
+        return Ok(());
+    }
+    Err(ApiError::Validation(
+        "username".into(),
+        "error-invalid-length".into(),
+        vec![json!(3), json!(255)],
+    ))
+}
+
+/// The attributes Keycloak 26's default user profile manages. Its unmanaged-attribute
+/// policy is off, so any other attribute given on create or update is dropped without
+/// an error (seen on 26.4.7 and 26.7.3); `attributes.firstName` and the like set the field.
+const MANAGED: &[&str] = &["username", "email", "firstName", "lastName"];
+
+/// Applies the default user profile to a representation: managed attributes given in
+/// `attributes` become their fields (unless the field itself is given), the rest go.
+fn apply_user_profile(rep: &mut Obj) {
+    let Some(Value::Object(attrs)) = rep.remove("attributes") else {
+        return;
+    };
+    for (name, value) in attrs {
+        let first = value.as_array().and_then(|v| v.first()).cloned();
+        if let Some(v) = first.filter(|_| MANAGED.contains(&name.as_str())) {
+            rep.entry(name).or_insert(v);
+        }
+    }
+}
+
 async fn create(admin: Admin, body: Bytes) -> ApiResult {
     admin.require(admin.manage_users())?;
-    let rep = parse_object(&body, &USER)?;
+    let mut rep = parse_object(&body, &USER)?;
+    if admin.app.config.version >= 26 {
+        apply_user_profile(&mut rep);
+    }
     let id = admin.write(|realm| {
         if rep.str("username").is_none_or(|u| u.trim().is_empty()) {
             // User-profile validation (26.x) names the field.
             return Err(ApiError::Validation(
                 "username".into(),
                 "error-user-attribute-required".into(),
+                Vec::new(),
             ));
+        }
+        if admin.app.config.version >= 26 {
+            check_username_length(rep.str("username").unwrap_or_default())?;
         }
         check_unique(realm, None, &rep)?;
         let group_paths = rep.strs("groups");
@@ -302,7 +342,10 @@ async fn get_one(admin: Admin, Path((_, id)): Path<(String, String)>) -> ApiResu
 
 async fn update(admin: Admin, Path((_, id)): Path<(String, String)>, body: Bytes) -> ApiResult {
     admin.require(admin.manage_users())?;
-    let rep = parse_object(&body, &USER)?;
+    let mut rep = parse_object(&body, &USER)?;
+    if admin.app.config.version >= 26 {
+        apply_user_profile(&mut rep);
+    }
     admin.write(|realm| {
         find(realm, &id)?;
         check_unique(realm, Some(&id), &rep)?;

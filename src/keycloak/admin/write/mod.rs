@@ -6,6 +6,7 @@
 //! and a create answered 409 after a retried attempt is taken as the earlier attempt's work.
 
 mod flows;
+mod identity_providers;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -163,6 +164,34 @@ impl Target for KeycloakTarget {
             ReplaceFlow { alias, flow } => self.replace_flow(alias, flow).await,
             DeleteFlow { alias } => self.delete_flow(alias).await,
             BindBrowserFlow { client_id, flow } => self.bind(client_id, flow.as_deref()).await,
+            CreateIdentityProvider {
+                alias,
+                fields,
+                client_secret,
+            } => {
+                self.create_identity_provider(alias, fields, client_secret.as_ref())
+                    .await
+            }
+            UpdateIdentityProvider {
+                alias,
+                fields,
+                client_secret,
+            } => {
+                self.update_identity_provider(alias, fields, client_secret.as_ref())
+                    .await
+            }
+            DeleteIdentityProvider { alias } => self.delete_identity_provider(alias).await,
+            CreateIdpMapper {
+                alias,
+                name,
+                mapper,
+            } => self.create_idp_mapper(alias, name, mapper).await,
+            UpdateIdpMapper {
+                alias,
+                name,
+                mapper,
+            } => self.update_idp_mapper(alias, name, mapper).await,
+            DeleteIdpMapper { alias, name } => self.delete_idp_mapper(alias, name).await,
         }
     }
 

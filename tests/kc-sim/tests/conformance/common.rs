@@ -7,6 +7,25 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+/// Two tests of one check `async fn(Kc)`: on the default target (a Keycloak 26.7 simulator
+/// or the real server), and on Keycloak 26.4 (a 26.4 simulator, or the real server when it
+/// is 26.4; skipped otherwise).
+macro_rules! on_both_releases {
+    ($name:ident, $name_26_4:ident, $check:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            $check(Kc::start().await).await;
+        }
+
+        #[tokio::test]
+        async fn $name_26_4() {
+            if let Some(kc) = Kc::release_26(4).await {
+                $check(kc).await;
+            }
+        }
+    };
+}
+
 pub struct Res {
     pub status: u16,
     pub body: Value,
@@ -81,6 +100,38 @@ pub fn skipped(reason: &str) {
     eprintln!("skipped against the real server: {reason}");
 }
 
+/// The real server's release, read once per test binary (serverinfo is a large document).
+async fn real_server_version(base: &str) -> String {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(v) = VERSION.get() {
+        return v.clone();
+    }
+    let (user, password) = real_credentials();
+    let http = client();
+    let token = password_token(&http, base, "master", &user, &password).await;
+    let info: Value = http
+        .get(format!("{base}/admin/serverinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("serverinfo")
+        .json()
+        .await
+        .expect("serverinfo JSON");
+    let version = info["systemInfo"]["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    VERSION.get_or_init(|| version).clone()
+}
+
+/// The real server's master admin.
+fn real_credentials() -> (String, String) {
+    let user = std::env::var("KC_CONFORMANCE_USER").unwrap_or_else(|_| "admin".into());
+    let password = std::env::var("KC_CONFORMANCE_PASSWORD").unwrap_or_else(|_| "admin".into());
+    (user, password)
+}
+
 fn unique_prefix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -152,17 +203,47 @@ impl Kc {
     /// A server of Keycloak major version `v`: the simulator set to it, or the real
     /// server when it is that version.
     pub async fn version(v: u8) -> Option<Kc> {
+        Kc::of_release(&format!("{v}."), Simulator::builder().keycloak_version(v)).await
+    }
+
+    /// A Keycloak 26.`minor` server: the simulator set to it, or the real server when
+    /// it is that release (tests of what changed between 26.4 and 26.7).
+    pub async fn release_26(minor: u8) -> Option<Kc> {
+        let builder = Simulator::builder().keycloak_minor(minor);
+        Kc::of_release(&format!("26.{minor}."), builder).await
+    }
+
+    async fn of_release(prefix: &str, builder: SimulatorBuilder) -> Option<Kc> {
         let Some(base) = real_server() else {
-            return Some(Kc::on_sim(Simulator::builder().keycloak_version(v)).await);
+            return Some(Kc::on_sim(builder).await);
         };
-        let kc = Kc::real(base).await;
-        let info = kc.get_admin("/admin/serverinfo").await.body;
-        let version = info["systemInfo"]["version"].as_str().unwrap_or_default();
-        if version.split('.').next() == Some(v.to_string().as_str()) {
-            return Some(kc);
+        let version = real_server_version(&base).await;
+        if version.starts_with(prefix) {
+            return Some(Kc::real(base).await);
         }
-        skipped(&format!("the server is Keycloak {version}, not {v}"));
+        skipped(&format!("the server is Keycloak {version}, not {prefix}x"));
         None
+    }
+
+    /// The server's release, such as `26.7.3`.
+    pub async fn server_version(&self) -> String {
+        match &self.target {
+            Target::Sim(_) => {
+                let info = self.get_admin("/admin/serverinfo").await.body;
+                info["systemInfo"]["version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            Target::Real(base) => real_server_version(base).await,
+        }
+    }
+
+    /// Whether the server is Keycloak 26.7 or newer (what changed since 26.4).
+    pub async fn is_26_7(&self) -> bool {
+        let version = self.server_version().await;
+        let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (26, 7)
     }
 
     /// A simulator set up with its own controls; `None` (skipped) on a real server.
@@ -190,8 +271,7 @@ impl Kc {
     }
 
     async fn real(base: String) -> Kc {
-        let user = std::env::var("KC_CONFORMANCE_USER").unwrap_or_else(|_| "admin".into());
-        let password = std::env::var("KC_CONFORMANCE_PASSWORD").unwrap_or_else(|_| "admin".into());
+        let (user, password) = real_credentials();
         Kc::connect(Target::Real(base), &user, &password).await
     }
 

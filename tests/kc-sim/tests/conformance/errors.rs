@@ -563,10 +563,7 @@ async fn unmatched_paths_and_methods() {
     let r = kc.get("/master/nothing-here").await;
     assert_eq!(
         (r.status, r.body),
-        (
-            404,
-            json!({ "error": "Unable to find matching target resource method" })
-        )
+        (404, json!({ "error": "HTTP 404 Not Found" }))
     );
     let r = kc.call(Method::PATCH, "/master/clients", None).await;
     assert_eq!(

@@ -115,9 +115,41 @@ async fn realm_export_can_be_posted() {
     let kc = Kc::start().await;
     let text = std::fs::read_to_string(dir.join("testrealm.json")).unwrap();
     let mut realm: serde_json::Value = serde_json::from_str(&text).unwrap();
-    // The test's own realm name; ids are the server's to choose.
+    // The test's own realm name; the realm's id is the server's to choose, and every
+    // other id the file fixes (credentials' ids are unique server-wide) is fresh per run.
     realm["realm"] = json!(kc.realm_name("test"));
     realm.as_object_mut().unwrap().remove("id");
+    let mut fresh = std::collections::HashMap::new();
+    collect_ids(&realm, &mut fresh);
+    replace_ids(&mut realm, &fresh);
     let r = kc.post("", realm).await;
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+/// Every `id` the document fixes, each with a new uuid.
+fn collect_ids(value: &serde_json::Value, fresh: &mut std::collections::HashMap<String, String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(id) = map.get("id").and_then(|v| v.as_str()) {
+                fresh.insert(id.to_string(), uuid::Uuid::new_v4().to_string());
+            }
+            map.values().for_each(|v| collect_ids(v, fresh));
+        }
+        serde_json::Value::Array(list) => list.iter().for_each(|v| collect_ids(v, fresh)),
+        _ => {}
+    }
+}
+
+/// Replaces those ids wherever they appear (as ids or as references to them).
+fn replace_ids(value: &mut serde_json::Value, fresh: &std::collections::HashMap<String, String>) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let Some(new) = fresh.get(s.as_str()) {
+                *s = new.clone();
+            }
+        }
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| replace_ids(v, fresh)),
+        serde_json::Value::Array(list) => list.iter_mut().for_each(|v| replace_ids(v, fresh)),
+        _ => {}
+    }
 }

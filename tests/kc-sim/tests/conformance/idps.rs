@@ -1,15 +1,26 @@
 //! §5: identity providers, mappers and import-config.
 
 use crate::common::*;
+use serde_json::Value;
 
 fn idp() -> serde_json::Value {
     json!({ "alias": "partner", "providerId": "oidc", "enabled": true, "trustEmail": true,
         "config": { "clientId": "kc", "clientSecret": "top", "authorizationUrl": "https://idp.example/auth", "tokenUrl": "https://idp.example/token", "empty": "" } })
 }
 
-#[tokio::test]
-async fn crud_masks_secrets_and_put_replaces() {
-    let kc = Kc::start().await;
+on_both_releases!(
+    crud_masks_secrets_and_put_replaces,
+    crud_masks_secrets_and_put_replaces_on_26_4,
+    crud_masks_secrets_and_put_replaces_on
+);
+
+/// 26.7 leaves the representation's flags out unless set; 26.4 writes them as `false`.
+async fn crud_masks_secrets_and_put_replaces_on(kc: Kc) {
+    let unset = if kc.is_26_7().await {
+        Value::Null
+    } else {
+        json!(false)
+    };
     assert_eq!(
         kc.post("/master/identity-provider/instances", idp())
             .await
@@ -28,9 +39,9 @@ async fn crud_masks_secrets_and_put_replaces() {
             got["storeToken"].clone(),
             got["hideOnLogin"].clone()
         ),
-        (json!(true), json!(false), json!(false))
+        (json!(true), unset.clone(), unset.clone())
     );
-    // Full replacement: omitted flags become false; the masked secret keeps the stored one.
+    // Full replacement: omitted flags are unset; the masked secret keeps the stored one.
     let mut body = got.clone();
     body.as_object_mut().unwrap().remove("trustEmail");
     body["config"].as_object_mut().unwrap().remove("tokenUrl");
@@ -44,7 +55,7 @@ async fn crud_masks_secrets_and_put_replaces() {
         .get("/master/identity-provider/instances/partner")
         .await
         .body;
-    assert_eq!(after["trustEmail"], false);
+    assert_eq!(after["trustEmail"], unset);
     assert!(after["config"].get("tokenUrl").is_none());
     // The stored secret is visible to the simulator only.
     if !against_real_server() {
@@ -109,7 +120,22 @@ async fn validation_rules() {
 async fn mappers_crud() {
     let kc = Kc::start().await;
     kc.post("/master/identity-provider/instances", idp()).await;
-    let m = json!({ "name": "grp", "identityProviderMapper": "oidc-hardcoded-group-idp-mapper", "config": { "group": "/partners/acme", "syncMode": "FORCE" } });
+    let mut m = json!({ "name": "grp", "identityProviderMapper": "oidc-hardcoded-group-idp-mapper", "config": { "group": "/partners/acme", "syncMode": "FORCE" } });
+    // The body must name its identity provider: the path does not.
+    let r = kc
+        .post(
+            "/master/identity-provider/instances/partner/mappers",
+            m.clone(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            409,
+            json!({ "error": "conflict", "error_description": "Duplicate resource error" })
+        )
+    );
+    m["identityProviderAlias"] = json!("partner");
     let id = kc
         .post("/master/identity-provider/instances/partner/mappers", m)
         .await
@@ -136,9 +162,13 @@ async fn mappers_crud() {
     );
 }
 
-#[tokio::test]
-async fn import_config_from_own_descriptor_and_file() {
-    let kc = Kc::start().await;
+on_both_releases!(
+    import_config_from_own_descriptor_and_file,
+    import_config_from_own_descriptor_and_file_on_26_4,
+    import_config_from_own_descriptor_and_file_on
+);
+
+async fn import_config_from_own_descriptor_and_file_on(kc: Kc) {
     let url = kc.url("/realms/master/protocol/saml/descriptor");
     let r = kc
         .post(
@@ -164,23 +194,50 @@ async fn import_config_from_own_descriptor_and_file() {
         "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
     );
     assert_eq!(r.body["metadataDescriptorUrl"], json!(url));
-    // `/keys` lists keys in provider order (priority, then component id), as Keycloak does.
+    // The descriptor's certificate is the realm's RS256 signing key's (the key list
+    // also holds HMAC, AES and encryption keys, in no set order).
     let keys = kc.get("/master/keys").await.body;
     let signing = keys["keys"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|k| k["algorithm"] == "RS256")
-        .unwrap();
+        .find(|k| k["algorithm"] == "RS256" && k["use"] == "SIG")
+        .expect("an RS256 signing key");
     assert_eq!(r.body["signingCertificate"], signing["certificate"]);
-    // Foreign URLs are refused: the simulator makes no outgoing requests.
+    // The same server under its other loopback name: the descriptor names that host.
+    let localhost = url.replacen("127.0.0.1", "localhost", 1);
     let r = kc
         .post(
             "/master/identity-provider/import-config",
-            json!({ "providerId": "saml", "fromUrl": "https://idp.example/md" }),
+            json!({ "providerId": "saml", "fromUrl": localhost }),
         )
         .await;
-    assert_eq!(r.status, 400);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body["idpEntityId"],
+        kc.url("/realms/master")
+            .replacen("127.0.0.1", "localhost", 1)
+    );
+    // A document that cannot be fetched (unknown host, unknown realm) is a server error.
+    for from_url in [
+        "https://idp.example/md".to_string(),
+        kc.url("/realms/no-such-realm/protocol/saml/descriptor"),
+    ] {
+        let r = kc
+            .post(
+                "/master/identity-provider/import-config",
+                json!({ "providerId": "saml", "fromUrl": from_url }),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body),
+            (
+                500,
+                json!({ "error": "unknown_error", "error_description": "For more on this error consult the server log." })
+            ),
+            "{from_url}"
+        );
+    }
     // Multipart upload of a discovery document.
     let doc = json!({ "issuer": "https://op", "authorization_endpoint": "https://op/auth", "token_endpoint": "https://op/token", "jwks_uri": "https://op/jwks" });
     let form = reqwest::multipart::Form::new()
@@ -195,12 +252,18 @@ async fn import_config_from_own_descriptor_and_file() {
         .await
         .unwrap();
     let body: serde_json::Value = r.json().await.unwrap();
+    // 26.4 fills in the sync mode, 26.7 leaves it to the IdP's default.
+    let sync_mode = if kc.is_26_7().await {
+        Value::Null
+    } else {
+        json!("LEGACY")
+    };
     assert_eq!(
         (
             body["tokenUrl"].clone(),
             body["useJwksUrl"].clone(),
             body["syncMode"].clone()
         ),
-        (json!("https://op/token"), json!("true"), json!("LEGACY"))
+        (json!("https://op/token"), json!("true"), sync_mode)
     );
 }

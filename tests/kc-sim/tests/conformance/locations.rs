@@ -28,10 +28,10 @@ async fn client_group_user_locations_carry_uuids() {
         kc.get(&format!("/master/groups/{}", r.id())).await.status,
         200
     );
-    let r = kc.post("/master/users", json!({ "username": "u" })).await;
+    let r = kc.post("/master/users", json!({ "username": "usr" })).await;
     assert_eq!(
         kc.get(&format!("/master/users/{}", r.id())).await.body["username"],
-        "u"
+        "usr"
     );
 }
 
@@ -74,7 +74,7 @@ async fn identity_providers_are_located_by_alias() {
         kc.url("/admin/realms/master/identity-provider/instances/partner-idp")
     );
     let m = kc
-        .post("/master/identity-provider/instances/partner-idp/mappers", json!({ "name": "m", "identityProviderMapper": "hardcoded-attribute-idp-mapper", "config": {} }))
+        .post("/master/identity-provider/instances/partner-idp/mappers", json!({ "name": "m", "identityProviderAlias": "partner-idp", "identityProviderMapper": "hardcoded-attribute-idp-mapper", "config": {} }))
         .await;
     assert_eq!(
         m.location(),

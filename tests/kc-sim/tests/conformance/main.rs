@@ -1,6 +1,7 @@
 //! Conformance tests of the simulator against keycloak-admin-api.md, through
 //! real HTTP. One binary keeps link time low.
 
+#[macro_use]
 mod common;
 
 mod auth;
@@ -11,6 +12,7 @@ mod fixtures;
 mod flows;
 mod groups;
 mod idps;
+mod installation;
 mod key_providers;
 mod keys;
 mod locations;

@@ -34,9 +34,9 @@ async fn export_masks_secrets_and_nests_groups() {
     assert!(bare.get("clients").is_none() && bare.get("groups").is_none());
 }
 
-#[tokio::test]
-async fn import_policies() {
-    let kc = Kc::start().await;
+on_both_releases!(import_policies, import_policies_on_26_4, import_policies_on);
+
+async fn import_policies_on(kc: Kc) {
     kc.client("master", "app").await;
     let body = |policy: &str| {
         json!({ "ifResourceExists": policy, "clients": [{ "clientId": "app", "protocol": "openid-connect" }, { "clientId": "new", "protocol": "openid-connect" }],
@@ -62,17 +62,42 @@ async fn import_policies() {
     let child = kc.get("/master/group-by-path/imported/child").await;
     assert_eq!(child.body["path"], "/imported/child", "{}", child.text);
     let r = kc.post("/master/partialImport", body("OVERWRITE")).await;
+    if !kc.is_26_7().await {
+        // 26.4 cannot overwrite a group: it re-creates it while the old one exists.
+        assert_eq!(
+            (r.status, r.body),
+            (409, json!({ "errorMessage": "Duplicate resource error" }))
+        );
+        return;
+    }
+    // An overwritten realm role is also reported as added. The results come in no
+    // set order (a hash set's on 26.7).
     assert_eq!(
         (r.body["overwritten"].clone(), r.body["added"].clone()),
-        (json!(4), json!(0))
+        (json!(4), json!(1))
     );
-    let kinds: Vec<&str> = r.body["results"]
+    let mut kinds: Vec<(&str, &str)> = r.body["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x["resourceType"].as_str().unwrap())
+        .map(|x| {
+            (
+                x["resourceType"].as_str().unwrap(),
+                x["action"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(kinds, ["CLIENT", "CLIENT", "REALM_ROLE", "GROUP"]);
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            ("CLIENT", "OVERWRITTEN"),
+            ("CLIENT", "OVERWRITTEN"),
+            ("GROUP", "OVERWRITTEN"),
+            ("REALM_ROLE", "ADDED"),
+            ("REALM_ROLE", "OVERWRITTEN")
+        ]
+    );
 }
 
 #[tokio::test]
