@@ -75,8 +75,8 @@ impl ReconcileArgs {
         std::time::Duration::from_secs(self.lock_timeout)
     }
 
-    /// What the library's pipeline needs of these arguments and the records'.
-    pub fn prepare_options(&self, records: &RecordArgs) -> PrepareOptions {
+    /// What the library's pipeline needs of these arguments, the records' and the target's.
+    pub fn prepare_options(&self, records: &RecordArgs, target: &TargetArgs) -> PrepareOptions {
         PrepareOptions {
             load: records.load_options(),
             records: self.records.clone(),
@@ -84,6 +84,7 @@ impl ReconcileArgs {
             allow_empty: self.allow_empty,
             adopt: self.adopt,
             allow_expired_metadata: self.allow_expired_metadata,
+            fetch: target.tls.fetch_options(),
             lock_timeout: self.lock_timeout(),
         }
     }
@@ -96,7 +97,7 @@ pub(crate) fn prepare(
     target: &TargetArgs,
     reconcile: &ReconcileArgs,
 ) -> Result<Prepared, Error> {
-    let options = reconcile.prepare_options(records);
+    let options = reconcile.prepare_options(records, target);
     Ok(pipeline::prepare(
         &options,
         &target.choice(),

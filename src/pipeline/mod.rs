@@ -37,6 +37,8 @@ pub struct PrepareOptions {
     pub allow_empty: bool,
     pub adopt: bool,
     pub allow_expired_metadata: bool,
+    /// How partner metadata URLs are fetched.
+    pub fetch: FetchOptions,
     /// How long to wait for another run that is changing the same realm file.
     pub lock_timeout: Duration,
 }
@@ -120,13 +122,8 @@ pub fn prepare(
         records_realm(&set).as_deref(),
         Some(options.lock_timeout),
     )?;
-    let fetch = FetchOptions {
-        ca_cert: choice.ca_cert.clone(),
-        allow_insecure_http: choice.allow_insecure_http,
-        timeout: choice.timeout,
-    };
     // Partner metadata is read before compiling: all I/O stays out of `desired`.
-    let documents = block_on(metadata_source::load(&set.records, &fetch));
+    let documents = block_on(metadata_source::load(&set.records, &options.fetch));
     let judge = metadata_source::Options {
         allow_expired: options.allow_expired_metadata,
         now: time::OffsetDateTime::now_utc(),
@@ -138,7 +135,7 @@ pub fn prepare(
     idps.extend(inbound::signing_certificates(&set.records)?);
     let sources = InboundSources {
         saml: idps,
-        oidc: block_on(inbound::discover(&set.records, &fetch))?,
+        oidc: block_on(inbound::discover(&set.records, &options.fetch))?,
         secrets: crate::config::inbound_secrets(&|name| std::env::var(name).ok())?,
     };
     let desired = desired::compile_all(
